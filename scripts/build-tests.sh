@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the user-space side of the test plan into build/tests, from the
+# ours tree (stock selftests plus ours). The same binaries run on both
+# kernels: the guest's root is this host's /.
+. "$(dirname "$0")/lib.sh"
+
+SELFTESTS=$OURS_SRC/tools/testing/selftests
+CFLAGS="-O2 -g -Wall -I$SELFTESTS -I$OURS_SRC -I$OURS_SRC/tools/include/uapi"
+LIBS="-lnuma -lpthread -lrt"
+
+build_one() {
+	local out=$1
+	shift
+	mkdir -p "$(dirname "$out")"
+	# shellcheck disable=SC2086
+	gcc $CFLAGS -o "$out" "$@" $LIBS >>"$BUILD/logs/tests.log" 2>&1 ||
+		die "building $(basename "$out") failed; see $BUILD/logs/tests.log"
+}
+
+mkdir -p "$BUILD/logs" "$TESTS_OUT"
+: >"$BUILD/logs/tests.log"
+for t in migration ksm_tests compaction_test hmm-tests; do
+	build_one "$TESTS_OUT/vm/$t" "$SELFTESTS/vm/$t.c"
+done
+for src in "$SELFTESTS"/page_migration/*.c; do
+	build_one "$TESTS_OUT/page_migration/$(basename "$src" .c)" "$src"
+done
+build_one "$TESTS_OUT/tools/pm-tool" "$REPO/scripts/guest-tools/pm-tool.c"
+build_one "$TESTS_OUT/tools/pm-bench" "$REPO/scripts/guest-tools/pm-bench.c"
+say "tests built in $TESTS_OUT"

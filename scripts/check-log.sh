@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# check-log.sh CONSOLE_LOG: print the kernel splats in a guest's console
+# log, one per line; exit 1 if there is any.
+SPLATS='BUG:|kernel BUG at|WARNING:|Oops|general protection fault|KASAN:|UBSAN:'
+SPLATS="$SPLATS|possible circular locking|possible recursive locking"
+SPLATS="$SPLATS|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON"
+SPLATS="$SPLATS|rcu: INFO:|detected stalls|self-detected stall|soft lockup"
+SPLATS="$SPLATS|hard LOCKUP|blocked for more than|Kernel panic|Bad page"
+SPLATS="$SPLATS|page dumped because|list_add corruption|list_del corruption"
+SPLATS="$SPLATS|Call Trace:"
+
+log=${1:?usage: check-log.sh CONSOLE_LOG}
+[ -f "$log" ] || { echo "no console log at $log"; exit 1; }
+# The poweroff at the end of a run is not a splat.
+if grep -E "$SPLATS" "$log" | grep -v 'Kernel panic - not syncing: sysrq' | head -n 20 | grep .; then
+	exit 1
+fi
+exit 0

@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs in the guest: the test plan, as TAP, into /mnt/results/results.tap.
+# Env: T (built tests), REPO, PM_KERNEL (ours|stock), ONLY (a glob on
+# test names, optional).
+set -u
+TAP=/mnt/results/results.tap
+PLAN=$REPO/scripts/test-plan
+XFAIL=$REPO/scripts/expected-failures
+n=0
+: >"$TAP"
+
+xfail_reason() {
+	awk -v k="$PM_KERNEL" -v t="$1" '
+	$1 !~ /^#/ && ($1 == k || $1 == "all") && $2 == t {
+		$1 = ""; $2 = ""; sub(/^ +/, ""); print; exit
+	}' "$XFAIL"
+}
+
+# Record one result: NAME VERDICT(pass|fail|skip) [DETAIL]
+report() {
+	local name=$1 verdict=$2 detail=${3:-} why line
+	n=$((n + 1))
+	why=$(xfail_reason "$name")
+	case $verdict in
+	pass) line="ok $n $name"
+	      [ -n "$why" ] && line="not ok $n $name # XPASS expected to fail ($why)" ;;
+	skip) line="ok $n $name # SKIP $detail" ;;
+	*)    line="not ok $n $name${detail:+ ($detail)}"
+	      [ -n "$why" ] && line="not ok $n $name # XFAIL $why" ;;
+	esac
+	echo "$line" | tee -a "$TAP"
+}
+
+# Results of a kselftest-harness or ksft program: its own TAP lines.
+report_tap() {
+	local name=$1 log=$2 status=$3 line sub seen=0
+	while read -r line; do
+		case $line in
+		"ok "*|"not ok "*) ;;
+		*) continue ;;
+		esac
+		sub=$(echo "$line" | sed -E 's/^(not )?ok [0-9]+ //; s/ *#.*//')
+		seen=1
+		if [[ $line == "not ok"* ]]; then
+			report "$name:$sub" fail
+		elif [[ $line == *"# SKIP"* ]]; then
+			report "$name:$sub" skip "${line#*# SKIP}"
+		else
+			report "$name:$sub" pass
+		fi
+	done < <(grep -E '^(not )?ok [0-9]+ ' "$log")
+	[ "$seen" = 1 ] && [ "$status" != 124 ] && return
+	report "$name" fail "exit status $status, no or cut TAP; see output.log"
+}
+
+run_entry() {
+	local name=$1 limit=$2 kind=$3 status log
+	shift 3
+	log=/tmp/test.log
+	echo "# --- $name: $*"
+	timeout -k 5 "$limit" "$@" >"$log" 2>&1 </dev/null
+	status=$?
+	sed 's/^/# /' "$log" | tail -n 200
+	if [ "$kind" = tap ]; then
+		report_tap "$name" "$log" "$status"
+	elif [ "$status" = 0 ]; then
+		report "$name" pass
+	elif [ "$status" = 4 ]; then
+		report "$name" skip "exit status 4"
+	elif [ "$status" = 124 ]; then
+		report "$name" fail "timed out after $limit s"
+	else
+		report "$name" fail "exit status $status"
+	fi
+}
+
+echo "# kernel $(uname -r), nodes $(cat /sys/devices/system/node/online)"
+while read -r name limit kind cmd; do
+	case $name in ""|\#*) continue ;; esac
+	cmd=${cmd//\$T/$T}
+	if [[ $name == *'*' ]]; then
+		for bin in $cmd; do
+			[ -x "$bin" ] || continue
+			# shellcheck disable=SC2053
+			[[ -z ${ONLY:-} || ${name%\*}${bin##*/} == $ONLY ]] || continue
+			run_entry "${name%\*}${bin##*/}" "$limit" "$kind" "$bin"
+		done
+		continue
+	fi
+	# shellcheck disable=SC2053
+	[[ -z ${ONLY:-} || $name == $ONLY ]] || continue
+	# shellcheck disable=SC2086
+	run_entry "$name" "$limit" "$kind" $cmd
+done <"$PLAN"
+echo "# plan done: $n results"

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the harness scripts. Source it; do not run it.
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+BASE_TARBALL=${BASE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+STOCK_SRC=$BUILD/src/linux-source-6.1
+OURS_SRC=$BUILD/src/ours
+TESTS_OUT=$BUILD/tests
+HEAVY_LOCK=${HEAVY_LOCK:-/tmp/pm-heavy.lock}
+
+# The repo paths that are laid over the base tree.
+OVERLAY_DIRS="mm include Documentation tools"
+
+say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+die() {
+	printf 'ERROR: %s\n' "$*" >&2
+	exit 1
+}
+
+# Run a command with its output in a log, printing a progress line
+# every 30 s so that nothing sits silent. Prints the log tail on error.
+run_logged() {
+	local log=$1 what=$2
+	shift 2
+	local pid start last
+	start=$(date +%s)
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	last=$start
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		if [ $(($(date +%s) - last)) -ge 30 ]; then
+			last=$(date +%s)
+			say "$what: $((last - start)) s, $(tail -n 1 "$log" | cut -c1-100)"
+		fi
+	done
+	if ! wait "$pid"; then
+		tail -n 40 "$log" >&2
+		die "$what failed after $(($(date +%s) - start)) s; full log: $log"
+	fi
+	say "$what: done in $(($(date +%s) - start)) s"
+}
+
+# Serialise CPU-heavy work (kernel builds, guests) between users of
+# this machine: it has 2 cores.
+heavy() {
+	flock "$HEAVY_LOCK" "$@"
+}
+
+# The kernel to use, from KERNEL= or STOCK=1.
+pick_kernel() {
+	if [ "${STOCK:-0}" = 1 ]; then
+		echo stock
+	else
+		echo "${KERNEL:-ours}"
+	fi
+}
+
+kernel_src() {
+	case $1 in
+	ours) echo "$OURS_SRC" ;;
+	stock) echo "$STOCK_SRC" ;;
+	*) die "unknown kernel '$1' (ours or stock)" ;;
+	esac
+}
+
+kernel_obj() {
+	echo "$BUILD/obj/$1-$2"
+}

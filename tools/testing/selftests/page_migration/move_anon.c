@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Private anonymous pages move between two nodes with move_pages();
+ * every page lands on the target node and every byte survives, also
+ * while other threads keep reading and writing the memory.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+
+#include "../kselftest_harness.h"
+#include "pm_test.h"
+
+#define NR_PAGES	512
+#define ROUNDS		4
+
+FIXTURE(anon)
+{
+	int node_a, node_b;
+	size_t psz;
+	char *buf;
+	int status[NR_PAGES];
+};
+
+FIXTURE_SETUP(anon)
+{
+	pm_pick_nodes(&self->node_a, &self->node_b);
+	if (self->node_a < 0)
+		SKIP(return, "needs two NUMA nodes with memory");
+	self->psz = getpagesize();
+	self->buf = mmap(NULL, NR_PAGES * self->psz, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	pm_fill(self->buf, NR_PAGES * self->psz, 1);
+}
+
+FIXTURE_TEARDOWN(anon)
+{
+	if (self->buf)
+		munmap(self->buf, NR_PAGES * self->psz);
+}
+
+/* Move all pages to node, then check status, placement and contents. */
+static void move_and_check(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(anon) *self, int node,
+			   unsigned long seed)
+{
+	long ret, bad;
+	int i;
+
+	ret = pm_move(self->buf, NR_PAGES, self->psz, node, self->status, 0);
+	ASSERT_EQ(0, ret) TH_LOG("move_pages to node %d returned %ld", node, ret);
+	for (i = 0; i < NR_PAGES; i++)
+		ASSERT_EQ(node, self->status[i])
+			TH_LOG("page %d: status %d, wanted node %d", i,
+			       self->status[i], node);
+	ASSERT_EQ(0, pm_where(self->buf, NR_PAGES, self->psz, self->status));
+	for (i = 0; i < NR_PAGES; i++)
+		ASSERT_EQ(node, self->status[i])
+			TH_LOG("page %d: query says node %d, wanted %d", i,
+			       self->status[i], node);
+	bad = pm_first_bad(self->buf, NR_PAGES * self->psz, seed);
+	ASSERT_EQ(-1, bad) TH_LOG("byte %ld (page %ld) differs after move to node %d",
+				  bad, bad / (long)self->psz, node);
+}
+
+TEST_F(anon, move_there_and_back)
+{
+	int r;
+
+	for (r = 0; r < ROUNDS; r++) {
+		move_and_check(_metadata, self, self->node_b, 1);
+		move_and_check(_metadata, self, self->node_a, 1);
+	}
+}
+
+struct toucher {
+	char *buf;
+	size_t len, psz;
+	atomic_int stop;
+	unsigned long reads;
+	int bad_page;
+};
+
+/* Read every page and rewrite one word of it with the value it holds. */
+static void *touch_pages(void *arg)
+{
+	struct toucher *t = arg;
+	size_t off;
+
+	while (!atomic_load(&t->stop)) {
+		for (off = 0; off < t->len; off += t->psz) {
+			volatile unsigned char *p = (unsigned char *)t->buf + off;
+			unsigned char v = *p;
+
+			if (v != pm_byte(1, off)) {
+				t->bad_page = off / t->psz;
+				return NULL;
+			}
+			*p = v;
+			t->reads++;
+		}
+	}
+	return NULL;
+}
+
+TEST_F(anon, move_while_threads_touch)
+{
+	struct toucher t = { .buf = self->buf, .len = NR_PAGES * self->psz,
+			     .psz = self->psz, .bad_page = -1 };
+	pthread_t th[2];
+	int r, i;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, touch_pages, &t));
+	for (r = 0; r < ROUNDS; r++) {
+		move_and_check(_metadata, self, self->node_b, 1);
+		move_and_check(_metadata, self, self->node_a, 1);
+	}
+	atomic_store(&t.stop, 1);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	ASSERT_EQ(-1, t.bad_page) TH_LOG("a toucher thread saw page %d change",
+					 t.bad_page);
+	ASSERT_LT(0, t.reads);
+}
+
+TEST_HARNESS_MAIN
