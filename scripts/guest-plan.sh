@@ -32,24 +32,34 @@ report() {
 	echo "$line" | tee -a "$TAP"
 }
 
-# Results of a kselftest-harness or ksft program: its own TAP lines.
+# Results of a kselftest-harness or ksft program, from its own TAP. A
+# harness test is named by its "RUN" line, and a "SKIP" line inside it
+# makes it a skip even when the harness then prints "ok" (as it does for
+# a skip in a fixture's setup).
+tap_results() {
+	awk '
+	/^# +#? *RUN +/ { name = $0; sub(/^# +#? *RUN +/, "", name); sub(/ \.\.\.$/, "", name); skip = ""; next }
+	/^#? *# +SKIP +/ { skip = $0; sub(/^#? *# +SKIP +/, "", skip); next }
+	/^(not )?ok [0-9]+/ {
+		line = $0; sub(/^(not )?ok [0-9]+ */, "", line)
+		detail = ""
+		if (line ~ /# SKIP/) { detail = line; sub(/.*# SKIP */, "", detail); skip = detail }
+		sub(/ *#.*/, "", line)
+		if (line == "") line = name
+		if ($1 == "not") verdict = "fail"
+		else if (skip != "") { verdict = "skip"; detail = skip }
+		else verdict = "pass"
+		printf "%s\t%s\t%s\n", verdict, line, detail
+		name = ""; skip = ""
+	}' "$1"
+}
+
 report_tap() {
-	local name=$1 log=$2 status=$3 line sub seen=0
-	while read -r line; do
-		case $line in
-		"ok "*|"not ok "*) ;;
-		*) continue ;;
-		esac
-		sub=$(echo "$line" | sed -E 's/^(not )?ok [0-9]+ //; s/ *#.*//')
+	local name=$1 log=$2 status=$3 verdict sub detail seen=0
+	while IFS=$'\t' read -r verdict sub detail; do
 		seen=1
-		if [[ $line == "not ok"* ]]; then
-			report "$name:$sub" fail
-		elif [[ $line == *"# SKIP"* ]]; then
-			report "$name:$sub" skip "${line#*# SKIP}"
-		else
-			report "$name:$sub" pass
-		fi
-	done < <(grep -E '^(not )?ok [0-9]+ ' "$log")
+		report "$name:$sub" "$verdict" "$detail"
+	done < <(tap_results "$log")
 	[ "$seen" = 1 ] && [ "$status" != 124 ] && return
 	report "$name" fail "exit status $status, no or cut TAP; see output.log"
 }
@@ -59,9 +69,9 @@ run_entry() {
 	shift 3
 	log=/tmp/test.log
 	echo "# --- $name: $*"
-	timeout -k 5 "$limit" "$@" >"$log" 2>&1 </dev/null
+	timeout -k 5 "$limit" bash -c "$*" >"$log" 2>&1 </dev/null
 	status=$?
-	sed 's/^/# /' "$log" | tail -n 200
+	sed 's/^/# /' "$log"
 	if [ "$kind" = tap ]; then
 		report_tap "$name" "$log" "$status"
 	elif [ "$status" = 0 ]; then
@@ -90,7 +100,6 @@ while read -r name limit kind cmd; do
 	fi
 	# shellcheck disable=SC2053
 	[[ -z ${ONLY:-} || $name == $ONLY ]] || continue
-	# shellcheck disable=SC2086
-	run_entry "$name" "$limit" "$kind" $cmd
+	run_entry "$name" "$limit" "$kind" "$cmd"
 done <"$PLAN"
 echo "# plan done: $n results"
