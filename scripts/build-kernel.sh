@@ -17,7 +17,7 @@ kasan) fragments="base debug kasan" ;;
 *) die "unknown FLAVOUR '$flavour' (debug, release or kasan)" ;;
 esac
 
-export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pm-ccache}
 export CCACHE_BASEDIR=$BUILD/src
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 cc="gcc"

@@ -22,7 +22,7 @@ make_base_repo() {
 	rm -rf "$GIT"
 	cp -a "$STOCK_SRC" "$GIT"
 	g init -q
-	g add -A
+	g add -A -f
 	g commit -q -m "Linux $(make -s -C "$STOCK_SRC" kernelversion) (Debian linux-source-6.1)"
 	g tag base
 	touch "$GIT/.pm-base"
@@ -46,14 +46,13 @@ commit_overlay() {
 	for grp in "${GROUPS_[@]}"; do
 		paths=${grp%%|*}
 		subject=${grp#*|}
-		files=$(cd "$REPO" && for p in $paths; do
-			[ -e "$p" ] && git ls-files "$p"
-		done)
+		# shellcheck disable=SC2086
+		files=$(git -C "$REPO" ls-files -- $paths)
 		[ -n "$files" ] || continue
 		for p in $files; do
 			mkdir -p "$GIT/$(dirname "$p")"
 			cp "$REPO/$p" "$GIT/$p"
-			g add "$p"
+			g add -f "$p"
 		done
 		g commit -q -m "$subject" -m "From $(git -C "$REPO" describe --always --dirty) of the page-migration repo."
 	done
