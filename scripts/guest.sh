@@ -76,6 +76,7 @@ qemu=(qemu-system-x86_64 -accel "$accel_arg" -cpu max -nodefaults
 	-fsdev local,id=res,path="$results",security_model=none
 	-device virtio-9p-pci,fsdev=res,mount_tag=results
 	-device virtio-balloon-pci,id=balloon0
+	-qmp unix:"$results/qmp.sock",server=on,wait=off
 	-display none -no-reboot -serial "$serial")
 
 if [ -z "$job" ]; then
@@ -87,6 +88,8 @@ say "booting $kernel-$flavour: $nodes nodes x $cpn CPUs x $mem MiB$([ "$dimm" -g
 start=$(date +%s)
 heavy timeout -k 10 "$timeout" "${qemu[@]}" </dev/null >"$results/qemu.log" 2>&1 &
 qpid=$!
+# Balloon requests from the guest (see scripts/qmp-balloon.py).
+python3 "$REPO/scripts/qmp-balloon.py" "$results" "$qpid" &
 # Stream the job's output as it appears, so progress shows.
 touch "$results/output.log"
 tail -n +1 -F "$results/output.log" 2>/dev/null --pid=$qpid &

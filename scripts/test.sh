@@ -7,7 +7,7 @@
 
 kernel=$(pick_kernel)
 export FLAVOUR=${FLAVOUR:-debug}
-results=$BUILD/results/test-$kernel-$FLAVOUR
+results=${RESULTS:-$BUILD/results/test-$kernel-$FLAVOUR}
 
 bash "$REPO/scripts/setup.sh"
 bash "$REPO/scripts/prepare-tree.sh"
