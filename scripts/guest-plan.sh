@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs in the guest: the test plan, as TAP, into /mnt/results/results.tap.
-# Env: T (built tests), REPO, PM_KERNEL (ours|stock), ONLY (a glob on
-# test names, optional).
+# Env: T (built tests), REPO, PM_KERNEL (ours|stock), SECTION (the
+# plan's guest section), ONLY (a glob on test names, optional).
 set -u
+. "$REPO/scripts/plan-lib.sh"
 TAP=/mnt/results/results.tap
-PLAN=$REPO/scripts/test-plan
 XFAIL=$REPO/scripts/expected-failures
 n=0
 : >"$TAP"
@@ -85,21 +85,8 @@ run_entry() {
 	fi
 }
 
-echo "# kernel $(uname -r), nodes $(cat /sys/devices/system/node/online)"
-while read -r name limit kind cmd; do
-	case $name in ""|\#*) continue ;; esac
-	cmd=${cmd//\$T/$T}
-	if [[ $name == *'*' ]]; then
-		for bin in $cmd; do
-			[ -x "$bin" ] || continue
-			# shellcheck disable=SC2053
-			[[ -z ${ONLY:-} || ${name%\*}${bin##*/} == $ONLY ]] || continue
-			run_entry "${name%\*}${bin##*/}" "$limit" "$kind" "$bin"
-		done
-		continue
-	fi
-	# shellcheck disable=SC2053
-	[[ -z ${ONLY:-} || $name == $ONLY ]] || continue
+echo "# kernel $(uname -r), nodes $(cat /sys/devices/system/node/online), guest ${SECTION:-main}"
+while IFS=$'\t' read -r name limit kind cmd; do
 	run_entry "$name" "$limit" "$kind" "$cmd"
-done <"$PLAN"
+done < <(plan_entries "${SECTION:-main}")
 echo "# plan done: $n results"

@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# The test plan (scripts/test-plan), read by the host and the guest.
+# Needs REPO and T (the built tests); ONLY (globs) filters by name.
+
+PLAN=$REPO/scripts/test-plan
+
+# The guest shapes: "main", then each "@guest NAME" section.
+plan_sections() {
+	echo main
+	awk '$1 == "@guest" { print $2 }' "$PLAN"
+}
+
+# The topology settings (VAR=value ...) of a section.
+plan_section_env() {
+	awk -v s="$1" '$1 == "@guest" && $2 == s { $1 = ""; $2 = ""; print }' "$PLAN"
+}
+
+# One line per test of a section: NAME<TAB>LIMIT<TAB>KIND<TAB>COMMAND,
+# with "dir/*" entries expanded to the tests built there, less those
+# the plan names on a line of their own (they run where that line is).
+plan_entries() {
+	local want=$1 section=main name limit kind cmd bin explicit
+	explicit=" $(awk '$1 !~ /^#/ && $1 !~ /\*$/ { print $1 }' "$PLAN" | tr '\n' ' ') "
+	while read -r name limit kind cmd; do
+		case $name in
+		""|\#*) continue ;;
+		@guest) section=$limit; continue ;;
+		esac
+		[ "$section" = "$want" ] || continue
+		cmd=${cmd//\$T/$T}
+		if [[ $name == *'*' ]]; then
+			for bin in $cmd; do
+				[ -x "$bin" ] || continue
+				[[ $explicit == *" ${name%\*}${bin##*/} "* ]] && continue
+				plan_match "${name%\*}${bin##*/}" &&
+					printf '%s\t%s\t%s\t%s\n' "${name%\*}${bin##*/}" "$limit" "$kind" "$bin"
+			done
+		elif plan_match "$name"; then
+			printf '%s\t%s\t%s\t%s\n' "$name" "$limit" "$kind" "$cmd"
+		fi
+	done <"$PLAN"
+}
+
+# ONLY: space-separated globs; empty means all.
+plan_match() {
+	local g
+	[ -z "${ONLY:-}" ] && return 0
+	for g in $ONLY; do
+		# shellcheck disable=SC2053
+		[[ $1 == $g ]] && return 0
+	done
+	return 1
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory hot-remove migrates everything off the blocks it offlines.
+ * The guest boots with a DIMM on node 1 whose memory blocks start
+ * offline; we online them movable, fill them with anon pages, page
+ * cache (ext4 on a RAM disk) and shmem, offline them again, and check
+ * that the blocks went offline, no page of ours is left on them, and
+ * every byte is intact.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "../../kselftest_harness.h"
+#include "../pm_test.h"
+
+#define MEM_SYSFS	"/sys/devices/system/memory"
+#define MAX_BLOCKS	64
+#define ANON_MB		160
+#define FILE_MB		64
+#define SHMEM_MB	64
+#define MNT		"/tmp/pm-hotremove"
+#define PAGEMAP_PFN	((1ULL << 55) - 1)
+#define PAGEMAP_PRESENT	(1ULL << 63)
+
+FIXTURE(hotremove)
+{
+	int blocks[MAX_BLOCKS];
+	int nr_blocks;
+	unsigned long block_pages;
+	size_t psz;
+	char *anon, *file, *shm;
+	int fd;
+	int mounted;
+};
+
+static int read_sysfs(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
+}
+
+static int write_sysfs(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+static int block_state(int block, const char *want_or_set, int set)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof(path), MEM_SYSFS "/memory%d/state", block);
+	if (set)
+		return write_sysfs(path, want_or_set);
+	if (read_sysfs(path, buf, sizeof(buf)))
+		return -1;
+	return strcmp(buf, want_or_set) == 0;
+}
+
+/* The DIMM's blocks: the ones that are offline when the test starts. */
+static int find_offline_blocks(int *blocks)
+{
+	struct dirent *de;
+	DIR *d = opendir(MEM_SYSFS);
+	int n = 0, b;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < MAX_BLOCKS) {
+		if (sscanf(de->d_name, "memory%d", &b) == 1 &&
+		    block_state(b, "offline", 0) == 1)
+			blocks[n++] = b;
+	}
+	closedir(d);
+	return n;
+}
+
+static int run(const char *cmd)
+{
+	int status = system(cmd);
+
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+FIXTURE_SETUP(hotremove)
+{
+	char buf[64], path[128];
+	int i;
+
+	self->psz = getpagesize();
+	self->fd = -1;
+	if (read_sysfs(MEM_SYSFS "/block_size_bytes", buf, sizeof(buf)))
+		SKIP(return, "no memory hotplug sysfs");
+	self->block_pages = strtoul(buf, NULL, 16) / self->psz;
+	self->nr_blocks = find_offline_blocks(self->blocks);
+	if (!self->nr_blocks)
+		SKIP(return, "no offline memory block: boot the guest with a DIMM (DIMM=512)");
+	for (i = 0; i < self->nr_blocks; i++) {
+		snprintf(path, sizeof(path), MEM_SYSFS "/memory%d/state",
+			 self->blocks[i]);
+		ASSERT_EQ(0, write_sysfs(path, "online_movable"))
+			TH_LOG("memory%d: online_movable failed", self->blocks[i]);
+	}
+	ASSERT_EQ(0, run("mkfs.ext4 -q -F /dev/ram0 >/dev/null 2>&1"));
+	mkdir(MNT, 0755);
+	ASSERT_EQ(0, mount("/dev/ram0", MNT, "ext4", 0, NULL));
+	self->mounted = 1;
+}
+
+FIXTURE_TEARDOWN(hotremove)
+{
+	int i;
+
+	if (self->anon)
+		munmap(self->anon, ANON_MB << 20);
+	if (self->file)
+		munmap(self->file, FILE_MB << 20);
+	if (self->shm)
+		munmap(self->shm, SHMEM_MB << 20);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->mounted)
+		umount(MNT);
+	/* Leave the DIMM online for whoever comes next. */
+	for (i = 0; i < self->nr_blocks; i++)
+		block_state(self->blocks[i], "online_movable", 1);
+}
+
+static unsigned long pfn_of(int pagemap, void *addr, size_t psz)
+{
+	uint64_t ent = 0;
+
+	if (pread(pagemap, &ent, sizeof(ent),
+		  (unsigned long)addr / psz * sizeof(ent)) != sizeof(ent))
+		return 0;
+	return (ent & PAGEMAP_PRESENT) ? (ent & PAGEMAP_PFN) : 0;
+}
+
+/* How many pages of [buf, buf+len) sit in the test's memory blocks. */
+static long pages_on_blocks(FIXTURE_DATA(hotremove) *self, char *buf,
+			    size_t len)
+{
+	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+	unsigned long pfn;
+	long count = 0;
+	size_t off;
+	int i;
+
+	if (pagemap < 0)
+		return -1;
+	for (off = 0; off < len; off += self->psz) {
+		pfn = pfn_of(pagemap, buf + off, self->psz);
+		for (i = 0; pfn && i < self->nr_blocks; i++)
+			if (pfn / self->block_pages == (unsigned long)self->blocks[i])
+				count++;
+	}
+	close(pagemap);
+	return count;
+}
+
+static char *map_filled(int fd, size_t len, int flags, unsigned long seed)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	pm_fill(p, len, seed);
+	return p;
+}
+
+TEST_F(hotremove, offline_moves_anon_pagecache_and_shmem)
+{
+	struct bitmask *node1 = numa_allocate_nodemask();
+	long before, after, bad;
+	int i, ret;
+
+	if (numa_max_node() < 1)
+		SKIP(return, "needs node 1");
+	/* Allocate on node 1, where the DIMM is: its movable zone comes first. */
+	numa_bitmask_setbit(node1, numa_max_node());
+	numa_set_membind(node1);
+	self->anon = map_filled(-1, ANON_MB << 20,
+				MAP_PRIVATE | MAP_ANONYMOUS, 11);
+	ASSERT_NE(NULL, self->anon);
+	self->fd = open(MNT "/data", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ftruncate(self->fd, FILE_MB << 20));
+	self->file = map_filled(self->fd, FILE_MB << 20, MAP_SHARED, 12);
+	ASSERT_NE(NULL, self->file);
+	ASSERT_EQ(0, msync(self->file, FILE_MB << 20, MS_SYNC));
+	self->shm = map_filled(-1, SHMEM_MB << 20,
+			       MAP_SHARED | MAP_ANONYMOUS, 13);
+	ASSERT_NE(NULL, self->shm);
+	numa_set_membind(numa_all_nodes_ptr);
+
+	before = pages_on_blocks(self, self->anon, ANON_MB << 20) +
+		 pages_on_blocks(self, self->file, FILE_MB << 20) +
+		 pages_on_blocks(self, self->shm, SHMEM_MB << 20);
+	ASSERT_LT(0, before) TH_LOG("none of our pages landed on the DIMM's %d blocks",
+				    self->nr_blocks);
+
+	for (i = 0; i < self->nr_blocks; i++) {
+		ret = block_state(self->blocks[i], "offline", 1);
+		ASSERT_EQ(0, ret) TH_LOG("offlining memory%d: %s", self->blocks[i],
+					 strerror(-ret));
+		ASSERT_EQ(1, block_state(self->blocks[i], "offline", 0))
+			TH_LOG("memory%d is not offline", self->blocks[i]);
+	}
+
+	after = pages_on_blocks(self, self->anon, ANON_MB << 20) +
+		pages_on_blocks(self, self->file, FILE_MB << 20) +
+		pages_on_blocks(self, self->shm, SHMEM_MB << 20);
+	EXPECT_EQ(0, after) TH_LOG("%ld pages still on offlined blocks", after);
+	bad = pm_first_bad(self->anon, ANON_MB << 20, 11);
+	EXPECT_EQ(-1, bad) TH_LOG("anon byte %ld differs", bad);
+	bad = pm_first_bad(self->file, FILE_MB << 20, 12);
+	EXPECT_EQ(-1, bad) TH_LOG("page cache byte %ld differs", bad);
+	bad = pm_first_bad(self->shm, SHMEM_MB << 20, 13);
+	EXPECT_EQ(-1, bad) TH_LOG("shmem byte %ld differs", bad);
+	TH_LOG("%ld pages were on %d DIMM blocks; all moved", before,
+	       self->nr_blocks);
+	numa_free_nodemask(node1);
+}
+
+TEST_HARNESS_MAIN
