@@ -48,6 +48,8 @@ run_logged() {
 # Serialise CPU-heavy work (kernel builds, guests) between users of
 # this machine: it has 2 cores.
 heavy() {
+	flock -n "$HEAVY_LOCK" true ||
+		say "waiting for another kernel build or guest on this machine ($HEAVY_LOCK)" >&2
 	flock "$HEAVY_LOCK" "$@"
 }
 
