@@ -21,7 +21,7 @@
 #define MEM_SYSFS	"/sys/devices/system/memory"
 #define MAX_BLOCKS	64
 #define ANON_MB		160
-#define FILE_MB		64
+#define FILE_MB		32
 #define SHMEM_MB	64
 #define MNT		"/tmp/pm-hotremove"
 #define PAGEMAP_PFN	((1ULL << 55) - 1)

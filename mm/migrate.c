@@ -1,0 +1,1229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page migration engine: move the contents of isolated folios to newly
+ * allocated ones while every user keeps its view of them.
+ *
+ * Naming key (all mm/migrate*.c files):
+ *   src     The folio being moved.  The caller isolated it and holds one
+ *           reference on it, "the isolation reference".
+ *   dst     The folio src moves to, from the caller's new_page_t.
+ *   folio   Either of the two, where the role does not matter.
+ *   mode    enum migrate_mode, how long we may sleep: ASYNC never,
+ *           SYNC_LIGHT on locks, SYNC also on writeback, SYNC_NO_COPY as
+ *           SYNC but the caller copies the contents itself.
+ *   reason  enum migrate_reason, who asked (compaction, NUMA balancing,
+ *           demotion, ...).  It changes accounting, not the algorithm.
+ *   pass    One walk over the folios still to move.  A transient failure
+ *           (-EAGAIN) is retried on the next pass.
+ *   batch   The folios locked and unmapped together, between one TLB
+ *           flush point and the next.
+ *
+ * Each batch goes through the same phases:
+ *
+ *   lock src, settle writeback, unmap to migration entries (whole batch)
+ *   -> flush TLB -> move the mapping (refcount frozen on the cache slot)
+ *   -> copy contents and flags -> restore ptes -> unlock -> release src
+ *
+ * Results of the per-folio steps (return-code rules):
+ *   MIGRATEPAGE_SUCCESS  src moved (or freed under us) and released.
+ *   -EAGAIN              transient: retried, a failure after the last pass.
+ *   -ENOMEM              no dst: a large src is split and its pieces
+ *                        retried, otherwise the whole call stops.
+ *   -ENOSYS              this kind of folio cannot move: a large src is
+ *                        split, otherwise a permanent failure.
+ *   anything else        permanent failure: src goes back to the caller.
+ * A src that does not move is given back unharmed, contents untouched.
+ */
+#include <linux/migrate.h>
+#include <linux/export.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <linux/pagemap.h>
+#include <linux/buffer_head.h>
+#include <linux/mm_inline.h>
+#include <linux/ksm.h>
+#include <linux/rmap.h>
+#include <linux/writeback.h>
+#include <linux/backing-dev.h>
+#include <linux/hugetlb.h>
+#include <linux/hugetlb_cgroup.h>
+#include <linux/gfp.h>
+#include <linux/memremap.h>
+#include <linux/balloon_compaction.h>
+#include <linux/page_owner.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/mm.h>
+
+#include <asm/tlbflush.h>
+
+#include <trace/events/migrate.h>
+
+#include "internal.h"
+
+/* Passes over a list before the remaining folios count as failed. */
+#define MIGRATE_MAX_PASSES		10
+/* MIGRATE_SYNC callers may wait longer for transient references. */
+#define MIGRATE_SYNC_MAX_PASSES		30
+/* From this pass on SYNC_LIGHT sleeps for locks and SYNC drains LRUs. */
+#define MIGRATE_FORCE_PASS		3
+/* Sleep between the extra MIGRATE_SYNC passes. */
+#define MIGRATE_BACKOFF_JIFFIES		1
+
+/* Base pages taken off the caller's list at a time. */
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+#define MIGRATE_LIST_CHUNK		HPAGE_PMD_NR
+#else
+#define MIGRATE_LIST_CHUNK		512
+#endif
+
+/* Engine-internal step results, next to MIGRATEPAGE_* and -errno. */
+enum {
+	/* src locked and unmapped, dst locked: ready for the move phase. */
+	MIGRATE_STEP_UNMAPPED = MIGRATEPAGE_UNMAP,
+	/* Would sleep with other folios of the batch locked: end it first. */
+	MIGRATE_STEP_CLOSE_BATCH,
+};
+
+/* Counters reported to vmstat and trace_mm_migrate_pages(). */
+struct migrate_stats {
+	int nr_succeeded;	/* base pages moved */
+	int nr_failed_pages;	/* base pages tried and not moved */
+	int nr_thp_succeeded;
+	int nr_thp_failed;
+	int nr_thp_split;
+};
+
+/* One migrate_pages() call. */
+struct migrate_ctx {
+	new_page_t *get_dst;
+	free_page_t *put_dst;
+	unsigned long private;		/* cookie for get_dst/put_dst */
+	enum migrate_mode mode;
+	enum migrate_reason reason;
+	unsigned int pass;
+	bool count_folios;		/* false for pieces of split folios */
+	int nr_failed;			/* folios not moved: the return value */
+	struct list_head *failed;	/* permanent failures, for the caller */
+	struct list_head split;		/* pieces of split large folios */
+	struct migrate_stats stats;
+};
+
+/* What a src was before the attempt; src may be gone afterwards. */
+struct folio_tally {
+	long nr_pages;
+	bool large;
+	bool thp;
+};
+
+/* One pass of some kind of folio over @from; leftovers go to @again. */
+typedef int migrate_pass_t(struct migrate_ctx *ctx, struct list_head *from,
+			   struct list_head *again);
+
+static void tally_take(struct folio_tally *t, struct folio *src)
+{
+	t->nr_pages = folio_nr_pages(src);
+	t->large = folio_test_large(src);
+	t->thp = t->large && !folio_test_hugetlb(src) &&
+		 folio_test_pmd_mappable(src);
+}
+
+static struct folio *dst_alloc(struct migrate_ctx *ctx, struct folio *src)
+{
+	struct page *page = ctx->get_dst(&src->page, ctx->private);
+
+	return page ? page_folio(page) : NULL;
+}
+
+/* Give an unused dst back to whoever provided it. */
+static void dst_release(struct migrate_ctx *ctx, struct folio *dst)
+{
+	if (ctx->put_dst)
+		ctx->put_dst(&dst->page, ctx->private);
+	else
+		folio_put(dst);
+}
+
+/*
+ * Between the unmap and move phases dst->private carries what the move
+ * phase needs about src: the anon_vma reference taken for it (or NULL)
+ * and whether its ptes became migration entries.  dst is locked and
+ * known to nobody else, so the field is ours; an anon_vma pointer is
+ * word aligned, which leaves bit 0 free.
+ */
+#define DST_SRC_WAS_MAPPED	1UL
+
+static void dst_stash(struct folio *dst, struct anon_vma *anon_vma,
+		      bool was_mapped)
+{
+	unsigned long word = (unsigned long)anon_vma;
+
+	if (was_mapped)
+		word |= DST_SRC_WAS_MAPPED;
+	dst->private = (void *)word;
+}
+
+static struct anon_vma *dst_unstash(struct folio *dst, bool *was_mapped)
+{
+	unsigned long word = (unsigned long)dst->private;
+
+	dst->private = NULL;
+	*was_mapped = word & DST_SRC_WAS_MAPPED;
+	return (struct anon_vma *)(word & ~DST_SRC_WAS_MAPPED);
+}
+
+/* src is done with: drop the isolation accounting and reference. */
+static void src_retire(struct migrate_ctx *ctx, struct folio *src)
+{
+	/*
+	 * Non-LRU movable pages were never counted as isolated; for
+	 * demotion vmscan keeps the isolation count itself.
+	 */
+	if (likely(!__folio_test_movable(src)) && ctx->reason != MR_DEMOTION)
+		node_stat_mod_folio(src, NR_ISOLATED_ANON +
+				    folio_is_file_lru(src),
+				    -folio_nr_pages(src));
+	/* memory_failure() drops it in page_handle_poison() instead. */
+	if (ctx->reason != MR_MEMORY_FAILURE)
+		folio_put(src);
+}
+
+/* Only the isolation reference is left: the owner let go of src. */
+static void src_freed_under_us(struct migrate_ctx *ctx, struct folio *src)
+{
+	folio_clear_active(src);
+	folio_clear_unevictable(src);
+	/* free_pages_prepare() clears PG_isolated of movable pages. */
+	list_del(&src->lru);
+	src_retire(ctx, src);
+}
+
+/**
+ * isolate_movable_page - Take a non-LRU movable page for migration.
+ * @page: The page, which may be freed or reused under us.
+ * @mode: The isolate_mode_t the compactor works in.
+ *
+ * Asks the page's owner, through movable_operations->isolate_page(),
+ * to hand the page over.  On success PG_isolated is set and the caller
+ * owns one reference and page->lru.
+ *
+ * Context: Any context that may take the page lock by trylock.
+ * Return: 0 on success, -EBUSY if the page is not movable or busy.
+ */
+int isolate_movable_page(struct page *page, isolate_mode_t mode)
+{
+	const struct movable_operations *mops;
+
+	/* A page on its way to or from the allocator has no owner to ask. */
+	if (unlikely(!get_page_unless_zero(page)))
+		return -EBUSY;
+
+	/*
+	 * Test before locking: the owner of a freshly allocated page may
+	 * rely on nobody else touching its PG_locked.
+	 */
+	if (unlikely(!__PageMovable(page)) || unlikely(!trylock_page(page)))
+		goto out_put;
+
+	/* Under the page lock: not released, not isolated by somebody else. */
+	if (PageMovable(page) && !PageIsolated(page)) {
+		mops = page_movable_ops(page);
+		if (mops->isolate_page(page, mode)) {
+			/* PG_isolated belongs to the VM, not the driver. */
+			WARN_ON_ONCE(PageIsolated(page));
+			SetPageIsolated(page);
+			unlock_page(page);
+			return 0;
+		}
+	}
+	unlock_page(page);
+out_put:
+	put_page(page);
+	return -EBUSY;
+}
+
+/* Hand an isolated non-LRU movable page back to its owner. */
+static void movable_page_give_back(struct page *page)
+{
+	VM_BUG_ON_PAGE(!PageIsolated(page), page);
+
+	lock_page(page);
+	/* The owner may have released the page while it was isolated. */
+	if (PageMovable(page))
+		page_movable_ops(page)->putback_page(page);
+	ClearPageIsolated(page);
+	unlock_page(page);
+	put_page(page);
+}
+
+/**
+ * putback_movable_pages - Return isolated pages to where they came from.
+ * @l: A list of pages isolated from the LRU, from hugetlb or from a
+ *	non-LRU movable owner, linked through page->lru.
+ *
+ * Used for whatever migrate_pages() leaves on its list, and by callers
+ * that isolated pages and then gave up.  Empties @l.
+ *
+ * Context: Process context, may sleep (takes page locks).
+ * Return: Nothing.
+ */
+void putback_movable_pages(struct list_head *l)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, l, lru) {
+		struct folio *folio = page_folio(page);
+
+		if (unlikely(folio_test_hugetlb(folio))) {
+			folio_putback_hugetlb(page);
+			continue;
+		}
+		list_del(&folio->lru);
+		/* LRU folios never carry PAGE_MAPPING_MOVABLE. */
+		if (unlikely(__folio_test_movable(folio))) {
+			movable_page_give_back(page);
+			continue;
+		}
+		node_stat_mod_folio(folio, NR_ISOLATED_ANON +
+				    folio_is_file_lru(folio),
+				    -folio_nr_pages(folio));
+		folio_putback_lru(folio);
+	}
+}
+
+/*
+ * Start writeback of a dirty src whose filesystem cannot move dirty
+ * folios.  This attempt is over whatever happens; a later pass may find
+ * src clean.  ->writepage() unlocks src, so the migration entries are
+ * removed before calling it.
+ */
+static int fallback_writeout(struct address_space *mapping,
+			     struct folio *src)
+{
+	struct writeback_control wbc = {
+		.for_reclaim = 1,
+		.nr_to_write = 1,
+		.range_end = LLONG_MAX,
+		.sync_mode = WB_SYNC_NONE,
+	};
+	int rc;
+
+	if (!mapping->a_ops->writepage)
+		return -EINVAL;
+	/* Not dirty any more: somebody else is writing it already. */
+	if (folio_clear_dirty_for_io(src)) {
+		remove_migration_ptes(src, src, false);
+		rc = mapping->a_ops->writepage(&src->page, &wbc);
+		/* Only AOP_WRITEPAGE_ACTIVATE leaves the folio locked. */
+		if (rc != AOP_WRITEPAGE_ACTIVATE)
+			folio_lock(src);
+		if (rc < 0)
+			return -EIO;
+	}
+	return -EAGAIN;
+}
+
+/* Move a page-cache src whose address space has no ->migrate_folio(). */
+static int fallback_move(struct address_space *mapping, struct folio *dst,
+			 struct folio *src, enum migrate_mode mode)
+{
+	bool full_sync = mode == MIGRATE_SYNC || mode == MIGRATE_SYNC_NO_COPY;
+
+	if (folio_test_dirty(src))
+		return full_sync ? fallback_writeout(mapping, src) : -EBUSY;
+
+	/* Private data is the filesystem's business: it has to go. */
+	if (!filemap_release_folio(src, GFP_KERNEL))
+		return mode == MIGRATE_SYNC ? -EAGAIN : -EBUSY;
+	return migrate_folio(mapping, dst, src, mode);
+}
+
+static int move_lru_contents(struct folio *dst, struct folio *src,
+			     enum migrate_mode mode)
+{
+	struct address_space *mapping = folio_mapping(src);
+
+	if (!mapping)
+		return migrate_folio(NULL, dst, src, mode);
+	/* The usual case: file systems and swap provide their own. */
+	if (mapping->a_ops->migrate_folio)
+		return mapping->a_ops->migrate_folio(mapping, dst, src, mode);
+	return fallback_move(mapping, dst, src, mode);
+}
+
+static int move_movable_contents(struct folio *dst, struct folio *src,
+				 enum migrate_mode mode)
+{
+	const struct movable_operations *mops;
+	int rc;
+
+	VM_BUG_ON_FOLIO(!folio_test_isolated(src), src);
+	/* Released by its owner since isolation: nothing left to move. */
+	if (!folio_test_movable(src)) {
+		folio_clear_isolated(src);
+		return MIGRATEPAGE_SUCCESS;
+	}
+
+	mops = page_movable_ops(&src->page);
+	rc = mops->migrate_page(&dst->page, &src->page, mode);
+	if (rc != MIGRATEPAGE_SUCCESS)
+		return rc;
+	WARN_ON_ONCE(!folio_test_isolated(src));
+	/* Under the page lock, so no compactor picks src up again. */
+	folio_clear_isolated(src);
+	flush_dcache_folio(dst);
+	return MIGRATEPAGE_SUCCESS;
+}
+
+/*
+ * The move itself: cache identity, contents and state go from src to
+ * dst.  src must have no ptes left (migration entries at most).
+ */
+static int move_src_to_dst(struct folio *dst, struct folio *src,
+			   enum migrate_mode mode)
+{
+	int rc;
+
+	VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
+	VM_BUG_ON_FOLIO(!folio_test_locked(dst), dst);
+
+	if (unlikely(__folio_test_movable(src)))
+		return move_movable_contents(dst, src, mode);
+
+	rc = move_lru_contents(dst, src, mode);
+	if (rc != MIGRATEPAGE_SUCCESS)
+		return rc;
+	/*
+	 * A page-cache src must not reach the allocator with ->mapping
+	 * set; anon keeps PAGE_MAPPING_ANON so statistics still see it.
+	 */
+	if (!folio_mapping_flags(src))
+		src->mapping = NULL;
+	if (likely(!folio_is_zone_device(dst)))
+		flush_dcache_folio(dst);
+	return MIGRATEPAGE_SUCCESS;
+}
+
+/*
+ * Patience: MIGRATE_SYNC callers (move_pages(), mbind(), memory offline,
+ * longterm pinning) would rather wait than fail, as long as waiting is
+ * safe and nobody wants the task dead.  Compaction is best effort and
+ * has other pages to try instead.
+ */
+static bool migrate_is_patient(const struct migrate_ctx *ctx)
+{
+	return ctx->mode == MIGRATE_SYNC &&
+	       ctx->reason != MR_COMPACTION &&
+	       !(current->flags & PF_MEMALLOC) &&
+	       !fatal_signal_pending(current);
+}
+
+/*
+ * Holding several folio locks is only safe while nothing sleeps: other
+ * tasks take folio locks in orders we cannot know (readahead, truncate)
+ * and I/O completion may need them.  So only MIGRATE_ASYNC builds real
+ * batches; the sleeping modes move one folio at a time.
+ */
+static bool batch_may_grow(const struct migrate_ctx *ctx)
+{
+	return ctx->mode == MIGRATE_ASYNC;
+}
+
+/*
+ * May we sleep for the lock of src?  Never in MIGRATE_ASYNC, and never
+ * in direct compaction: readahead adds several locked folios before
+ * submitting I/O and may be the task allocating here.
+ */
+static bool may_sleep_for_lock(const struct migrate_ctx *ctx)
+{
+	if (ctx->mode == MIGRATE_ASYNC || (current->flags & PF_MEMALLOC))
+		return false;
+	if (ctx->mode == MIGRATE_SYNC_LIGHT)
+		return ctx->pass >= MIGRATE_FORCE_PASS;
+	return true;
+}
+
+static int src_lock(struct migrate_ctx *ctx, struct folio *src,
+		    bool batch_locked)
+{
+	if (folio_trylock(src))
+		return 0;
+	if (!may_sleep_for_lock(ctx))
+		return -EAGAIN;
+	if (batch_locked)
+		return MIGRATE_STEP_CLOSE_BATCH;
+	folio_lock(src);
+	return 0;
+}
+
+/* Only full synchronous migration waits for I/O to finish. */
+static int src_settle_writeback(struct migrate_ctx *ctx, struct folio *src,
+				bool batch_locked)
+{
+	VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
+
+	if (!folio_test_writeback(src))
+		return 0;
+	if (ctx->mode != MIGRATE_SYNC && ctx->mode != MIGRATE_SYNC_NO_COPY)
+		return -EBUSY;
+	if (batch_locked)
+		return MIGRATE_STEP_CLOSE_BATCH;
+	folio_wait_writeback(src);
+	return 0;
+}
+
+/*
+ * Turn the ptes of the locked src into migration entries.
+ * Return: 1 if src had ptes, 0 if there was nothing to unmap, -EAGAIN if
+ * src stays mapped (the entries made so far are put back).
+ */
+static int src_unmap(struct folio *src, struct anon_vma *anon_vma)
+{
+	if (!src->mapping) {
+		/*
+		 * A swap-cache folio read in but not mapped yet has no rmap
+		 * to walk.  An orphaned folio with private data (see
+		 * truncate_cleanup_folio()) cannot move; free the data so
+		 * that it can be freed instead.
+		 */
+		if (folio_test_private(src)) {
+			try_to_free_buffers(src);
+			return -EAGAIN;
+		}
+		return folio_mapped(src) ? -EAGAIN : 0;
+	}
+	if (!folio_mapped(src))
+		return 0;
+
+	VM_BUG_ON_FOLIO(folio_test_anon(src) && !folio_test_ksm(src) &&
+			!anon_vma, src);
+	try_to_migrate(src, 0);
+	if (!folio_mapped(src))
+		return 1;
+	remove_migration_ptes(src, src, false);
+	return -EAGAIN;
+}
+
+/*
+ * Unmap a locked LRU src.  On success dst is locked too and remembers
+ * the anon_vma reference and whether src had ptes.
+ */
+static int unmap_locked_src(struct folio *src, struct folio *dst)
+{
+	struct anon_vma *anon_vma = NULL;
+	int rc = -EAGAIN;
+
+	/*
+	 * Unmapping may drop the last mapping of an anon src, and with it
+	 * what keeps its anon_vma alive; the ptes must be restorable, so
+	 * pin it.  No anon_vma means nothing maps src (nor can, while it is
+	 * locked).  KSM folios have none of their own.
+	 */
+	if (folio_test_anon(src) && !folio_test_ksm(src))
+		anon_vma = folio_get_anon_vma(src);
+
+	/* dst is normally ours alone; a racing past user may still hold it. */
+	if (likely(folio_trylock(dst))) {
+		rc = src_unmap(src, anon_vma);
+		if (rc < 0)
+			folio_unlock(dst);
+	}
+	if (rc < 0) {
+		if (anon_vma)
+			put_anon_vma(anon_vma);
+		return rc;
+	}
+	dst_stash(dst, anon_vma, rc);
+	return MIGRATE_STEP_UNMAPPED;
+}
+
+/*
+ * Unmap phase for one LRU src: allocate dst, lock src, settle its
+ * writeback, unmap it.  MIGRATE_STEP_UNMAPPED hands both folios, locked,
+ * to the move phase through *@dstp.
+ */
+static int unmap_lru_folio(struct migrate_ctx *ctx, struct folio *src,
+			   struct folio **dstp, bool batch_locked)
+{
+	struct folio *dst;
+	int rc;
+
+	if (folio_test_transhuge(src) && !thp_migration_supported())
+		return -ENOSYS;
+	if (folio_ref_count(src) == 1) {
+		src_freed_under_us(ctx, src);
+		return MIGRATEPAGE_SUCCESS;
+	}
+
+	dst = dst_alloc(ctx, src);
+	if (!dst)
+		return -ENOMEM;
+	dst->private = NULL;
+
+	rc = src_lock(ctx, src, batch_locked);
+	if (rc)
+		goto out_release_dst;
+	rc = src_settle_writeback(ctx, src, batch_locked);
+	if (!rc)
+		rc = unmap_locked_src(src, dst);
+	if (rc == MIGRATE_STEP_UNMAPPED) {
+		*dstp = dst;
+		return rc;
+	}
+	folio_unlock(src);
+out_release_dst:
+	dst_release(ctx, dst);
+	return rc;
+}
+
+/*
+ * The path of a non-LRU movable src (balloon, zsmalloc, ...): nothing to
+ * unmap, the owner's ->migrate_page() does the move.
+ */
+static int migrate_movable_folio(struct migrate_ctx *ctx, struct folio *src)
+{
+	struct folio *dst;
+	int rc;
+
+	if (folio_ref_count(src) == 1) {
+		src_freed_under_us(ctx, src);
+		return MIGRATEPAGE_SUCCESS;
+	}
+	dst = dst_alloc(ctx, src);
+	if (!dst)
+		return -ENOMEM;
+
+	rc = src_lock(ctx, src, false);
+	if (rc)
+		goto out_release_dst;
+	rc = -EAGAIN;
+	if (folio_trylock(dst)) {
+		rc = move_src_to_dst(dst, src, ctx->mode);
+		if (rc == MIGRATEPAGE_SUCCESS)
+			set_page_owner_migrate_reason(&dst->page, ctx->reason);
+		folio_unlock(dst);
+	}
+	folio_unlock(src);
+	if (rc != MIGRATEPAGE_SUCCESS)
+		goto out_release_dst;
+
+	list_del(&src->lru);
+	src_retire(ctx, src);
+	/* The owner holds dst now; drop the allocation reference. */
+	folio_put(dst);
+	return rc;
+
+out_release_dst:
+	dst_release(ctx, dst);
+	return rc;
+}
+
+/*
+ * In the extra MIGRATE_SYNC passes, a src that still looks DMA-pinned
+ * with all its ptes gone is not worth waiting for.
+ */
+static bool src_hopelessly_pinned(struct migrate_ctx *ctx, struct folio *src)
+{
+	return ctx->pass >= MIGRATE_MAX_PASSES &&
+	       folio_maybe_dma_pinned(src);
+}
+
+/*
+ * Move phase for one unmapped LRU src, then restore the ptes (to dst on
+ * success, to src otherwise) and unlock both.
+ */
+static int move_unmapped_folio(struct migrate_ctx *ctx, struct folio *src,
+			       struct folio *dst)
+{
+	struct anon_vma *anon_vma;
+	bool was_mapped;
+	int rc;
+
+	VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
+	VM_BUG_ON_FOLIO(!folio_test_locked(dst), dst);
+
+	anon_vma = dst_unstash(dst, &was_mapped);
+	rc = move_src_to_dst(dst, src, ctx->mode);
+	if (rc == MIGRATEPAGE_SUCCESS) {
+		/*
+		 * On the LRU before the ptes come back, so that remapping
+		 * an mlocked folio builds up dst's mlock_count.
+		 */
+		folio_add_lru(dst);
+		if (was_mapped)
+			lru_add_drain();
+		set_page_owner_migrate_reason(&dst->page, ctx->reason);
+	} else if (rc == -EAGAIN && src_hopelessly_pinned(ctx, src)) {
+		rc = -EBUSY;
+	}
+
+	if (was_mapped)
+		remove_migration_ptes(src, rc == MIGRATEPAGE_SUCCESS ? dst : src,
+				      false);
+	folio_unlock(dst);
+	if (anon_vma)
+		put_anon_vma(anon_vma);
+	folio_unlock(src);
+	return rc;
+}
+
+/* src did not move, for good (this call at least). */
+static void count_failure(struct migrate_ctx *ctx,
+			  const struct folio_tally *t)
+{
+	ctx->stats.nr_failed_pages += t->nr_pages;
+	ctx->stats.nr_thp_failed += t->thp;
+	if (t->large || ctx->count_folios)
+		ctx->nr_failed++;
+}
+
+/*
+ * Book a result that needs no splitting: success (src already released),
+ * -EAGAIN (src to @again) or a permanent failure (src to ctx->failed).
+ */
+static void settle_simple(struct migrate_ctx *ctx, struct folio *src,
+			  const struct folio_tally *t, int rc,
+			  struct list_head *again)
+{
+	if (rc == MIGRATEPAGE_SUCCESS) {
+		ctx->stats.nr_succeeded += t->nr_pages;
+		ctx->stats.nr_thp_succeeded += t->thp;
+	} else if (rc == -EAGAIN) {
+		list_move_tail(&src->lru, again);
+	} else {
+		count_failure(ctx, t);
+		list_move_tail(&src->lru, ctx->failed);
+	}
+}
+
+/*
+ * Split a large src that cannot move whole; its pieces go to ctx->split
+ * and are tried after the main passes.
+ */
+static int split_for_retry(struct migrate_ctx *ctx, struct folio *src,
+			   bool batch_locked)
+{
+	int rc;
+
+	if (!folio_trylock(src)) {
+		if (batch_locked)
+			return MIGRATE_STEP_CLOSE_BATCH;
+		folio_lock(src);
+	}
+	rc = split_folio_to_list(src, &ctx->split);
+	folio_unlock(src);
+	if (!rc)
+		list_move_tail(&src->lru, &ctx->split);
+	return rc;
+}
+
+/*
+ * -ENOMEM or -ENOSYS for a large src: retry it as small pieces.  NUMA
+ * balancing does not split on -ENOMEM; a longterm pin waits for a split
+ * that failed transiently.
+ */
+static int settle_large(struct migrate_ctx *ctx, struct folio *src,
+			const struct folio_tally *t, int rc,
+			struct list_head *again, bool batch_locked)
+{
+	int err = -EBUSY;
+
+	if (rc == -ENOSYS || ctx->reason != MR_NUMA_MISPLACED)
+		err = split_for_retry(ctx, src, batch_locked);
+	if (err == MIGRATE_STEP_CLOSE_BATCH)
+		return err;
+	if (!err) {
+		/* The large folio counts as one failure however its pieces do. */
+		ctx->nr_failed++;
+		ctx->stats.nr_thp_failed += t->thp;
+		ctx->stats.nr_thp_split += t->thp;
+		return 0;
+	}
+	if (rc == -ENOMEM && err == -EAGAIN &&
+	    ctx->reason == MR_LONGTERM_PIN) {
+		list_move_tail(&src->lru, again);
+		return 0;
+	}
+	count_failure(ctx, t);
+	if (rc == -ENOMEM)
+		return -ENOMEM;
+	list_move_tail(&src->lru, ctx->failed);
+	return 0;
+}
+
+/*
+ * Book the result of the unmap step.  Returns 0, -ENOMEM when the whole
+ * call must stop (src stays where it is), or MIGRATE_STEP_CLOSE_BATCH.
+ */
+static int settle_unmap_result(struct migrate_ctx *ctx, struct folio *src,
+			       const struct folio_tally *t, int rc,
+			       struct list_head *again, bool batch_locked)
+{
+	if (rc != -ENOMEM && rc != -ENOSYS) {
+		settle_simple(ctx, src, t, rc, again);
+		return 0;
+	}
+	if (t->large)
+		return settle_large(ctx, src, t, rc, again, batch_locked);
+	if (rc == -ENOSYS) {
+		settle_simple(ctx, src, t, rc, again);
+		return 0;
+	}
+	count_failure(ctx, t);
+	return -ENOMEM;
+}
+
+/*
+ * Unmap phase: lock and unmap folios from the head of @from into
+ * @unmapped (their dsts, in the same order, into @dsts) until the batch
+ * is closed or @from is empty.  Folios that fail on the way are booked
+ * at once.  Returns 0 or -ENOMEM.
+ */
+static int unmap_phase(struct migrate_ctx *ctx, struct list_head *from,
+		       struct list_head *again, struct list_head *unmapped,
+		       struct list_head *dsts)
+{
+	while (!list_empty(from)) {
+		struct folio *src = list_first_entry(from, struct folio, lru);
+		bool batch_locked = !list_empty(unmapped);
+		struct folio *dst = NULL;
+		struct folio_tally t;
+		int rc;
+
+		cond_resched();
+		tally_take(&t, src);
+		if (__folio_test_movable(src)) {
+			/* Owners' callbacks run with no batch locks held. */
+			if (batch_locked)
+				return 0;
+			rc = migrate_movable_folio(ctx, src);
+		} else {
+			rc = unmap_lru_folio(ctx, src, &dst, batch_locked);
+		}
+
+		if (rc == MIGRATE_STEP_UNMAPPED) {
+			list_move_tail(&src->lru, unmapped);
+			list_add_tail(&dst->lru, dsts);
+			if (!batch_may_grow(ctx))
+				return 0;
+			continue;
+		}
+		if (rc != MIGRATE_STEP_CLOSE_BATCH)
+			rc = settle_unmap_result(ctx, src, &t, rc, again,
+						 batch_locked);
+		if (rc == MIGRATE_STEP_CLOSE_BATCH)
+			return 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The one TLB flush point of a batch.  try_to_migrate() still flushes
+ * each pte as it goes; this flushes anything deferred, and is where
+ * batched flushing of migration entries belongs.
+ */
+static void batch_flush_tlb(void)
+{
+	try_to_unmap_flush();
+}
+
+/* Move phase: move, restore and unlock every folio of the batch. */
+static void move_phase(struct migrate_ctx *ctx, struct list_head *unmapped,
+		       struct list_head *dsts, struct list_head *again)
+{
+	while (!list_empty(unmapped)) {
+		struct folio *src = list_first_entry(unmapped, struct folio,
+						     lru);
+		struct folio *dst = list_first_entry(dsts, struct folio, lru);
+		struct folio_tally t;
+		int rc;
+
+		list_del(&dst->lru);
+		tally_take(&t, src);
+		rc = move_unmapped_folio(ctx, src, dst);
+		if (rc == MIGRATEPAGE_SUCCESS) {
+			list_del(&src->lru);
+			src_retire(ctx, src);
+			/* dst lives on through its cache slot and ptes. */
+			folio_put(dst);
+		} else {
+			dst_release(ctx, dst);
+		}
+		settle_simple(ctx, src, &t, rc, again);
+	}
+}
+
+/* One pass over LRU and non-LRU movable folios, batch by batch. */
+static int lru_pass(struct migrate_ctx *ctx, struct list_head *from,
+		    struct list_head *again)
+{
+	LIST_HEAD(unmapped);
+	LIST_HEAD(dsts);
+	int rc;
+
+	do {
+		rc = unmap_phase(ctx, from, again, &unmapped, &dsts);
+		batch_flush_tlb();
+		move_phase(ctx, &unmapped, &dsts, again);
+	} while (!rc && !list_empty(from));
+	return rc;
+}
+
+static bool migrate_may_retry(const struct migrate_ctx *ctx)
+{
+	unsigned int next = ctx->pass + 1;
+
+	if (next < MIGRATE_MAX_PASSES)
+		return true;
+	return migrate_is_patient(ctx) && next < MIGRATE_SYNC_MAX_PASSES;
+}
+
+/*
+ * Between passes of a patient caller, get rid of what usually holds
+ * transient references: per-CPU LRU and mlock batches, and tasks that
+ * are just now faulting on or reading the folios.
+ */
+static void migrate_backoff(const struct migrate_ctx *ctx)
+{
+	unsigned int next = ctx->pass + 1;
+
+	if (!migrate_is_patient(ctx) || next < MIGRATE_FORCE_PASS)
+		return;
+	lru_add_drain_all();
+	if (next >= MIGRATE_MAX_PASSES)
+		schedule_timeout_uninterruptible(MIGRATE_BACKOFF_JIFFIES);
+}
+
+static long list_nr_pages(struct list_head *list)
+{
+	struct folio *folio;
+	long nr = 0;
+
+	list_for_each_entry(folio, list, lru)
+		nr += folio_nr_pages(folio);
+	return nr;
+}
+
+/* Out of passes: what is left on @list failed. */
+static void give_up_list(struct migrate_ctx *ctx, struct list_head *list)
+{
+	struct folio *folio, *next;
+	struct folio_tally t;
+
+	list_for_each_entry_safe(folio, next, list, lru) {
+		tally_take(&t, folio);
+		count_failure(ctx, &t);
+		list_move_tail(&folio->lru, ctx->failed);
+	}
+}
+
+/*
+ * Run @one_pass over @from until it is empty or out of passes.  @from
+ * is empty on return; what did not move is on ctx->failed.
+ */
+static int migrate_passes(struct migrate_ctx *ctx, struct list_head *from,
+			  migrate_pass_t *one_pass)
+{
+	LIST_HEAD(again);
+	int rc;
+
+	for (ctx->pass = 0; ; ctx->pass++) {
+		rc = one_pass(ctx, from, &again);
+		if (rc)
+			break;
+		list_splice_init(&again, from);
+		if (list_empty(from) || !migrate_may_retry(ctx))
+			break;
+		migrate_backoff(ctx);
+	}
+
+	if (rc) {
+		/* -ENOMEM: everything goes back to the caller. */
+		ctx->stats.nr_failed_pages += list_nr_pages(&again);
+		list_splice_tail_init(&again, ctx->failed);
+		list_splice_tail_init(from, ctx->failed);
+		return rc;
+	}
+	give_up_list(ctx, from);
+	return 0;
+}
+
+/*
+ * Hugetlb src, locked, and dst: unmap, move, restore.  Shared hugetlb
+ * mappings may have page tables unshared while unmapping, which needs
+ * i_mmap_rwsem held for write across unmap and restore.
+ */
+static int hugetlb_move_locked(struct migrate_ctx *ctx, struct folio *src,
+			       struct folio *dst)
+{
+	struct address_space *mapping = NULL;
+	struct anon_vma *anon_vma = NULL;
+	bool was_mapped = false;
+	int rc = -EAGAIN;
+
+	/* Without a mapping hugetlbfs would leak the subpool usage. */
+	if (hugetlb_page_subpool(&src->page) && !folio_mapping(src))
+		return -EBUSY;
+	if (folio_test_anon(src))
+		anon_vma = folio_get_anon_vma(src);
+	if (unlikely(!folio_trylock(dst)))
+		goto out_put_anon_vma;
+
+	if (folio_mapped(src)) {
+		if (!folio_test_anon(src)) {
+			mapping = hugetlb_page_mapping_lock_write(&src->page);
+			if (unlikely(!mapping))
+				goto out_unlock_dst;
+		}
+		try_to_migrate(src, mapping ? TTU_RMAP_LOCKED : 0);
+		was_mapped = true;
+	}
+	if (!folio_mapped(src))
+		rc = move_src_to_dst(dst, src, ctx->mode);
+	if (was_mapped)
+		remove_migration_ptes(src, rc == MIGRATEPAGE_SUCCESS ? dst : src,
+				      !!mapping);
+	if (mapping)
+		i_mmap_unlock_write(mapping);
+out_unlock_dst:
+	folio_unlock(dst);
+out_put_anon_vma:
+	if (anon_vma)
+		put_anon_vma(anon_vma);
+	return rc;
+}
+
+/*
+ * The hugetlb path.  Hugetlb I/O is direct I/O only, which holds
+ * references rather than PG_writeback, so there is no writeback to wait
+ * for: a hugetlb folio under I/O simply fails the reference check.
+ */
+static int migrate_hugetlb_folio(struct migrate_ctx *ctx, struct folio *src)
+{
+	bool full_sync = ctx->mode == MIGRATE_SYNC ||
+			 ctx->mode == MIGRATE_SYNC_NO_COPY;
+	struct folio *dst;
+	int rc = -EAGAIN;
+
+	if (!hugepage_migration_supported(folio_hstate(src)))
+		return -ENOSYS;
+	if (folio_ref_count(src) == 1) {
+		/* Freed under us: back to the hstate's active list. */
+		folio_putback_hugetlb(&src->page);
+		return MIGRATEPAGE_SUCCESS;
+	}
+	dst = dst_alloc(ctx, src);
+	if (!dst)
+		return -ENOMEM;
+
+	if (folio_trylock(src) || (full_sync && !folio_lock_killable(src))) {
+		rc = hugetlb_move_locked(ctx, src, dst);
+		if (rc == MIGRATEPAGE_SUCCESS)
+			move_hugetlb_state(&src->page, &dst->page, ctx->reason);
+		folio_unlock(src);
+	}
+	if (rc != MIGRATEPAGE_SUCCESS) {
+		dst_release(ctx, dst);
+		return rc;
+	}
+	/* Drops the isolation reference: src goes back to the pool. */
+	folio_putback_hugetlb(&src->page);
+	folio_put(dst);
+	return rc;
+}
+
+static int hugetlb_pass(struct migrate_ctx *ctx, struct list_head *from,
+			struct list_head *again)
+{
+	while (!list_empty(from)) {
+		struct folio *src = list_first_entry(from, struct folio, lru);
+		struct folio_tally t;
+		int rc;
+
+		cond_resched();
+		tally_take(&t, src);
+		rc = migrate_hugetlb_folio(ctx, src);
+		if (rc == -ENOMEM) {
+			count_failure(ctx, &t);
+			return rc;
+		}
+		settle_simple(ctx, src, &t, rc, again);
+	}
+	return 0;
+}
+
+/* Hugetlb folios first, on their own path; they leave @from. */
+static int migrate_hugetlb_list(struct migrate_ctx *ctx,
+				struct list_head *from)
+{
+	struct folio *folio, *next;
+	LIST_HEAD(huge);
+
+	list_for_each_entry_safe(folio, next, from, lru)
+		if (folio_test_hugetlb(folio))
+			list_move_tail(&folio->lru, &huge);
+	if (list_empty(&huge))
+		return 0;
+	return migrate_passes(ctx, &huge, hugetlb_pass);
+}
+
+/* Move up to MIGRATE_LIST_CHUNK base pages (one folio at least). */
+static void take_chunk(struct list_head *from, struct list_head *chunk)
+{
+	long budget = MIGRATE_LIST_CHUNK;
+	struct folio *folio, *next;
+
+	list_for_each_entry_safe(folio, next, from, lru) {
+		long nr = folio_nr_pages(folio);
+
+		if (nr > budget && !list_empty(chunk))
+			break;
+		list_move_tail(&folio->lru, chunk);
+		budget -= nr;
+	}
+}
+
+/* Everything else, a chunk at a time, then the pieces of split folios. */
+static int migrate_lru_list(struct migrate_ctx *ctx, struct list_head *from)
+{
+	LIST_HEAD(chunk);
+	int rc = 0;
+
+	while (!rc && !list_empty(from)) {
+		take_chunk(from, &chunk);
+		rc = migrate_passes(ctx, &chunk, lru_pass);
+	}
+	/* A split piece counts as part of its large folio's failure. */
+	ctx->count_folios = false;
+	while (!rc && !list_empty(&ctx->split)) {
+		take_chunk(&ctx->split, &chunk);
+		rc = migrate_passes(ctx, &chunk, lru_pass);
+	}
+	return rc;
+}
+
+static void migrate_report(struct migrate_ctx *ctx)
+{
+	struct migrate_stats *s = &ctx->stats;
+
+	count_vm_events(PGMIGRATE_SUCCESS, s->nr_succeeded);
+	count_vm_events(PGMIGRATE_FAIL, s->nr_failed_pages);
+	count_vm_events(THP_MIGRATION_SUCCESS, s->nr_thp_succeeded);
+	count_vm_events(THP_MIGRATION_FAIL, s->nr_thp_failed);
+	count_vm_events(THP_MIGRATION_SPLIT, s->nr_thp_split);
+	trace_mm_migrate_pages(s->nr_succeeded, s->nr_failed_pages,
+			       s->nr_thp_succeeded, s->nr_thp_failed,
+			       s->nr_thp_split, ctx->mode, ctx->reason);
+}
+
+/**
+ * migrate_pages - Move a list of isolated folios to new folios.
+ * @from: The folios to move, linked through ->lru.  LRU folios must be
+ *	isolated with NR_ISOLATED_* accounted, non-LRU movable pages
+ *	isolated with isolate_movable_page(), hugetlb folios with
+ *	folio_isolate_hugetlb().
+ * @get_new_page: Allocates the destination for a source page.
+ * @put_new_page: Takes back an unused destination, or NULL to simply
+ *	drop its reference.
+ * @private: Cookie passed to @get_new_page and @put_new_page.
+ * @mode: How long the engine may sleep (see the naming key).
+ * @reason: The enum migrate_reason of the caller.
+ * @ret_succeeded: If not NULL, set to the number of base pages moved.
+ *
+ * Hugetlb folios are moved first, then the rest a chunk at a time, each
+ * in up to MIGRATE_MAX_PASSES passes (more for a patient MIGRATE_SYNC
+ * caller).  A large folio that cannot move whole (-ENOMEM, -ENOSYS) is
+ * split and its pieces are moved after the main passes.
+ *
+ * Folios that moved are released.  Folios that did not move are left on
+ * @from, unharmed; the caller must give them back, normally with
+ * putback_movable_pages(), whenever the result is not 0.
+ *
+ * Context: Process context, may sleep unless @mode is MIGRATE_ASYNC.
+ *	No folio of @from may be locked by the caller.
+ * Return: 0 if everything moved, else the number of folios that did not
+ *	move (a split large folio counts as one), or -ENOMEM if the call
+ *	stopped for lack of memory.
+ */
+int migrate_pages(struct list_head *from, new_page_t get_new_page,
+		  free_page_t put_new_page, unsigned long private,
+		  enum migrate_mode mode, int reason,
+		  unsigned int *ret_succeeded)
+{
+	LIST_HEAD(failed);
+	struct migrate_ctx ctx = {
+		.get_dst = get_new_page,
+		.put_dst = put_new_page,
+		.private = private,
+		.mode = mode,
+		.reason = reason,
+		.count_folios = true,
+		.failed = &failed,
+	};
+	int rc;
+
+	INIT_LIST_HEAD(&ctx.split);
+	trace_mm_migrate_pages_start(mode, reason);
+
+	rc = migrate_hugetlb_list(&ctx, from);
+	if (!rc)
+		rc = migrate_lru_list(&ctx, from);
+
+	/* After -ENOMEM, untried folios and pieces go back as they are. */
+	list_splice_tail_init(&ctx.split, &failed);
+	list_splice(&failed, from);
+
+	migrate_report(&ctx);
+	if (ret_succeeded)
+		*ret_succeeded = ctx.stats.nr_succeeded;
+	if (rc)
+		return rc;
+	/* All the pieces of every split folio may have moved after all. */
+	return list_empty(from) ? 0 : ctx.nr_failed;
+}
+
+/**
+ * alloc_migration_target - The usual new_page_t for migrate_pages().
+ * @page: The source page.
+ * @private: A struct migration_target_control cast to unsigned long:
+ *	preferred node (NUMA_NO_NODE: the source's), allowed nodes, gfp.
+ *
+ * Allocates a folio of the same kind and order as @page's: hugetlb from
+ * the hstate pool, large folios like any THP allocation.
+ *
+ * Context: Process context, may sleep if the gfp mask allows.
+ * Return: The head page of the new folio, or NULL.
+ */
+struct page *alloc_migration_target(struct page *page, unsigned long private)
+{
+	struct migration_target_control *mtc = (void *)private;
+	struct folio *src = page_folio(page);
+	gfp_t gfp = mtc->gfp_mask;
+	unsigned int order = 0;
+	struct folio *dst;
+	int nid = mtc->nid;
+	enum zone_type zidx;
+
+	if (nid == NUMA_NO_NODE)
+		nid = folio_nid(src);
+
+	if (folio_test_hugetlb(src)) {
+		struct hstate *h = folio_hstate(src);
+
+		gfp = htlb_modify_alloc_mask(h, gfp);
+		return alloc_huge_page_nodemask(h, nid, mtc->nmask, gfp);
+	}
+	if (folio_test_large(src)) {
+		/* Reclaim like any THP allocation, not like the caller asked. */
+		gfp = (gfp & ~__GFP_RECLAIM) | GFP_TRANSHUGE;
+		order = folio_order(src);
+	}
+	zidx = zone_idx(folio_zone(src));
+	if (is_highmem_idx(zidx) || zidx == ZONE_MOVABLE)
+		gfp |= __GFP_HIGHMEM;
+
+	dst = __folio_alloc(gfp, order, nid, mtc->nmask);
+	return dst ? &dst->page : NULL;
+}
