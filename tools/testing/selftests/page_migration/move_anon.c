@@ -69,6 +69,7 @@ TEST_F(anon, move_there_and_back)
 {
 	int r;
 
+	PM_RETURN_IF_SKIPPED();
 	for (r = 0; r < ROUNDS; r++) {
 		move_and_check(_metadata, self, self->node_b, 1);
 		move_and_check(_metadata, self, self->node_a, 1);
@@ -112,6 +113,7 @@ TEST_F(anon, move_while_threads_touch)
 	pthread_t th[2];
 	int r, i;
 
+	PM_RETURN_IF_SKIPPED();
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, touch_pages, &t));
 	for (r = 0; r < ROUNDS; r++) {

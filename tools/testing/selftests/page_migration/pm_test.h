@@ -110,4 +110,320 @@ static inline long pm_where(void *addr, unsigned long npages, size_t stride,
 	return ret;
 }
 
+
+/* ---- more helpers for the per-kind tests (move_*.c) ---- */
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <linux/kernel-page-flags.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+/*
+ * The 6.1 harness runs a TEST_F body even when its FIXTURE_SETUP called
+ * SKIP(); the body starts with this so that a skip stays a skip.
+ */
+#define PM_RETURN_IF_SKIPPED() do { if (_metadata->skip) return; } while (0)
+
+/* Write a string to a sysfs/procfs file: 0 or -errno. */
+static inline int pm_write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	return 0;
+}
+
+static inline int pm_write_long(const char *path, long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", val);
+	return pm_write_str(path, buf);
+}
+
+/* Read a whole small file, NUL-terminated: length or -errno. */
+static inline int pm_read_str(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = 0;
+	close(fd);
+	return n;
+}
+
+/* First number in a file (e.g. a sysfs knob), or -1 when unreadable. */
+static inline long pm_read_long(const char *path)
+{
+	char buf[256];
+
+	if (pm_read_str(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	return strtol(buf, NULL, 0);
+}
+
+/* Value of "key value" or "key: value" in a file (vmstat, meminfo). */
+static inline long pm_file_field(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	size_t kl = strlen(key);
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, kl) || (line[kl] != ' ' && line[kl] != ':'
+					       && line[kl] != '\t'))
+			continue;
+		v = strtol(line + kl + 1, NULL, 10);
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+/* A /proc/vmstat counter, or -1 when the kernel has no such counter. */
+static inline long pm_vmstat(const char *name)
+{
+	return pm_file_field("/proc/vmstat", name);
+}
+
+/* A "Key:   N kB" line of /proc/self/status or /proc/meminfo. */
+static inline long pm_status_kb(const char *key)
+{
+	return pm_file_field("/proc/self/status", key);
+}
+
+static inline long pm_meminfo_kb(const char *key)
+{
+	return pm_file_field("/proc/meminfo", key);
+}
+
+/* The /proc/self/pagemap entry of addr, or 0 on error. */
+static inline uint64_t pm_pagemap(const void *addr)
+{
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent),
+		  ((uintptr_t)addr / getpagesize()) * sizeof(ent)) != sizeof(ent))
+		ent = 0;
+	close(fd);
+	return ent;
+}
+
+#define PM_PAGEMAP_PRESENT	(1ULL << 63)
+#define PM_PAGEMAP_SWAPPED	(1ULL << 62)
+#define PM_PAGEMAP_PFN		((1ULL << 55) - 1)
+
+/*
+ * /proc/kpageflags of the page mapped at addr (needs root): 0 and the
+ * flags in *flags, or -errno (-ENOENT when nothing is mapped there).
+ */
+static inline int pm_kpageflags(const void *addr, uint64_t *flags)
+{
+	uint64_t ent = pm_pagemap(addr);
+	int fd, ret = 0;
+
+	if (!(ent & PM_PAGEMAP_PRESENT))
+		return -ENOENT;
+	fd = open("/proc/kpageflags", O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, flags, sizeof(*flags),
+		  (ent & PM_PAGEMAP_PFN) * sizeof(*flags)) != sizeof(*flags))
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+#define PM_KPF(bit)	(1ULL << (bit))
+
+/* First index whose status is not want, or -1. */
+static inline long pm_first_status_not(const int *status, unsigned long n,
+				       int want)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (status[i] != want)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * A checker: a child process that maps the same memory (inherited over
+ * fork), reads it over and over while the parent moves it, and on
+ * request verifies every byte and (node >= 0) that move_pages() sees
+ * every page on that node from its side too.
+ */
+struct pm_checker {
+	pid_t pid;
+	int cmd, res;	/* parent's ends of the two pipes */
+};
+
+struct pm_check_result {
+	long bad_off;	/* first differing byte, or -1 */
+	long bad_page;	/* first page not on the node asked for, or -1 */
+	int bad_status;	/* that page's status */
+	unsigned long scans;	/* full read passes done in the background */
+};
+
+static inline int pm_checker_start(struct pm_checker *c, const char *buf,
+				   size_t len, size_t psz, unsigned long seed)
+{
+	int cmd[2], res[2];
+
+	if (pipe(cmd) || pipe(res))
+		return -errno;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -errno;
+	if (c->pid == 0) {
+		struct pm_check_result r = { -1, -1, 0, 0 };
+		unsigned long npages = len / psz, i;
+		int *status = calloc(npages, sizeof(int));
+		struct pollfd pfd = { .fd = cmd[0], .events = POLLIN };
+		long bg_bad = -1;
+		int node;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(cmd[1]);
+		close(res[0]);
+		for (;;) {
+			if (poll(&pfd, 1, 0) == 1) {
+				if (read(cmd[0], &node, sizeof(node)) != sizeof(node) ||
+				    node == -2)
+					_exit(0);
+				r.bad_off = bg_bad >= 0 ? bg_bad :
+					pm_first_bad(buf, len, seed);
+				r.bad_page = -1;
+				r.bad_status = 0;
+				if (node >= 0 && status &&
+				    pm_where((void *)buf, npages, psz, status) == 0) {
+					for (i = 0; i < npages; i++)
+						if (status[i] != node) {
+							r.bad_page = i;
+							r.bad_status = status[i];
+							break;
+						}
+				}
+				if (write(res[1], &r, sizeof(r)) != sizeof(r))
+					_exit(1);
+				continue;
+			}
+			if (bg_bad < 0)
+				bg_bad = pm_first_bad(buf, len, seed);
+			r.scans++;
+		}
+	}
+	close(cmd[0]);
+	close(res[1]);
+	c->cmd = cmd[1];
+	c->res = res[0];
+	return 0;
+}
+
+/* Ask the checker to verify now; 0 and *r filled, or -1. */
+static inline int pm_checker_ask(struct pm_checker *c, int node,
+				 struct pm_check_result *r)
+{
+	if (write(c->cmd, &node, sizeof(node)) != sizeof(node))
+		return -1;
+	if (read(c->res, r, sizeof(*r)) != sizeof(*r))
+		return -1;
+	return 0;
+}
+
+static inline void pm_checker_stop(struct pm_checker *c)
+{
+	int node = -2;
+
+	if (c->pid <= 0)
+		return;
+	if (write(c->cmd, &node, sizeof(node)) != sizeof(node))
+		kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	close(c->cmd);
+	close(c->res);
+	c->pid = 0;
+}
+
+/* Assert that status[0..n) all equal want; name the first page that does not. */
+#define PM_ASSERT_STATUS(status, n, want, what) do {			\
+	long __i = pm_first_status_not((status), (n), (want));		\
+	ASSERT_EQ(-1, __i)						\
+		TH_LOG("%s: page %ld has status %d, expected %d",	\
+		       (what), __i, __i >= 0 ? (status)[__i] : 0, (want)); \
+} while (0)
+
+/* The node of the page at addr (move_pages() query), or its error. */
+static inline int pm_node_of(const void *addr)
+{
+	int st = -1;
+
+	if (pm_where((void *)addr, 1, 0, &st))
+		return -9999;
+	return st;
+}
+
+/* Assert that buf holds pm_fill(seed) byte for byte. */
+#define PM_ASSERT_CONTENT(buf, len, seed, psz, what) do {		\
+	long __b = pm_first_bad((buf), (len), (seed));			\
+	ASSERT_EQ(-1, __b)						\
+		TH_LOG("%s: byte %ld (page %ld, on node %d) is 0x%02x, expected 0x%02x", \
+		       (what), __b, __b / (long)(psz),			\
+		       __b >= 0 ? pm_node_of((const char *)(buf) + __b) : -1, \
+		       __b >= 0 ? ((const unsigned char *)(buf))[__b] : 0, \
+		       __b >= 0 ? pm_byte((seed), __b) : 0);		\
+} while (0)
+
+/* Fill status[] with a value no kernel answer has (0x7f7f7f7f). */
+static inline void pm_status_poison(int *status, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		status[i] = 0x7f7f7f7f;
+}
+
+/* Move n pages (stride apart) to node and assert that each says node. */
+#define PM_MOVE_OK(addr, n, stride, node, status, flags, what) do {	\
+	long __r;							\
+	pm_status_poison((status), (n));				\
+	__r = pm_move((addr), (n), (stride), (node), (status), (flags)); \
+	ASSERT_EQ(0, __r) TH_LOG("%s: move_pages to node %d returned %ld", \
+				 (what), (node), __r);			\
+	PM_ASSERT_STATUS((status), (n), (node), (what));		\
+} while (0)
+
+/* Query n pages (stride apart) and assert that each is on node. */
+#define PM_ASSERT_WHERE(addr, n, stride, node, status, what) do {	\
+	long __r = pm_where((addr), (n), (stride), (status));		\
+	ASSERT_EQ(0, __r) TH_LOG("%s: move_pages query returned %ld",	\
+				 (what), __r);				\
+	PM_ASSERT_STATUS((status), (n), (node), (what));		\
+} while (0)
+
 #endif /* PM_TEST_H */

@@ -192,6 +192,7 @@ TEST_F(ksm, migrate_merged_pages)
 	long bad;
 	int i, ksm_after = 0;
 
+	PM_RETURN_IF_SKIPPED();
 	for (i = 0; i < NR_PAGES; i++)
 		ASSERT_TRUE(is_ksm(self->r1 + i * self->psz))
 			TH_LOG("page %d was not merged before the move", i);

@@ -197,6 +197,7 @@ TEST_F(hotremove, offline_moves_anon_pagecache_and_shmem)
 	long before, after, bad;
 	int i, ret;
 
+	PM_RETURN_IF_SKIPPED();
 	if (numa_max_node() < 1)
 		SKIP(return, "needs node 1");
 	/* Allocate on node 1, where the DIMM is: its movable zone comes first. */

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-balloon pages are movable: the test has the host inflate the
+ * balloon (through the harness's QMP hook, /mnt/results/balloon.req),
+ * compacts memory and checks that balloon pages were migrated
+ * (balloon_migrate in /proc/vmstat grows), then deflates the balloon.
+ * A test buffer keeps every byte across all of it.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../kselftest_harness.h"
+#include "pm_test.h"
+
+#define NR_PAGES	256
+#define SEED		91
+#define INFLATE_MIB	512
+#define REQ		"/mnt/results/balloon.req"
+#define ACK		"/mnt/results/balloon.ack"
+
+FIXTURE(balloon)
+{
+	size_t psz, len;
+	long full_mib;
+	int inflated;
+	char *buf;
+};
+
+static int have_balloon_device(void)
+{
+	DIR *d = opendir("/sys/bus/virtio/drivers/virtio_balloon");
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "virtio", 6))
+			found = 1;
+	closedir(d);
+	return found;
+}
+
+/* Ask the host for a guest size of mib MiB; 0 when it answered OK. */
+static int balloon_request(long mib, char *reply, size_t len)
+{
+	char val[32];
+	time_t end;
+	int fd;
+
+	unlink(ACK);
+	snprintf(val, sizeof(val), "%ld\n", mib);
+	fd = open(REQ ".tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val)) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	if (rename(REQ ".tmp", REQ))
+		return -errno;
+	for (end = time(NULL) + 20; time(NULL) < end; usleep(100000)) {
+		if (pm_read_str(ACK, reply, len) > 0) {
+			unlink(ACK);
+			return strstr(reply, "\"return\"") ? 0 : -EPROTO;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+/* Wait until counter has grown by at least want; the growth seen. */
+static long wait_counter(const char *counter, long base, long want, int secs)
+{
+	time_t end = time(NULL) + secs;
+	long d;
+
+	do {
+		d = pm_vmstat(counter) - base;
+		if (d >= want)
+			break;
+		usleep(200000);
+	} while (time(NULL) < end);
+	return d;
+}
+
+FIXTURE_SETUP(balloon)
+{
+	struct stat st;
+	long total_kb = pm_meminfo_kb("MemTotal");
+
+	if (!have_balloon_device())
+		SKIP(return, "no virtio-balloon device bound to virtio_balloon");
+	if (stat("/mnt/results", &st) || access("/mnt/results", W_OK))
+		SKIP(return, "no host balloon hook (/mnt/results not writable)");
+	if (pm_vmstat("balloon_migrate") < 0)
+		SKIP(return, "no balloon_migrate counter (CONFIG_BALLOON_COMPACTION)");
+	self->psz = getpagesize();
+	self->len = NR_PAGES * self->psz;
+	/* The guest's full RAM: MemTotal rounded up to 512 MiB. */
+	self->full_mib = (total_kb / 1024 + 511) / 512 * 512;
+	self->buf = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	pm_fill(self->buf, self->len, SEED);
+}
+
+FIXTURE_TEARDOWN(balloon)
+{
+	char reply[512];
+	long base = pm_vmstat("balloon_deflate");
+	int ret;
+
+	if (self->inflated) {
+		ret = balloon_request(self->full_mib, reply, sizeof(reply));
+		if (ret)
+			TH_LOG("deflate request failed: %d", ret);
+		else
+			wait_counter("balloon_deflate", base, self->inflated, 30);
+	}
+	if (self->buf && self->buf != MAP_FAILED)
+		munmap(self->buf, self->len);
+}
+
+TEST_F_TIMEOUT(balloon, inflate_compact_deflate, 150)
+{
+	long infl0, defl0, migr0, succ0, pages, got;
+	char reply[512];
+	int ret;
+
+	PM_RETURN_IF_SKIPPED();
+	pages = INFLATE_MIB * (1024 * 1024 / self->psz);
+	infl0 = pm_vmstat("balloon_inflate");
+	ret = balloon_request(self->full_mib - INFLATE_MIB, reply,
+			      sizeof(reply));
+	ASSERT_EQ(0, ret) TH_LOG("inflate request to %ld MiB: %d (%s)",
+				 self->full_mib - INFLATE_MIB, ret,
+				 ret == -EPROTO ? reply : "");
+	self->inflated = pages;	/* the teardown deflates from here on */
+	got = wait_counter("balloon_inflate", infl0, pages, 60);
+	TH_LOG("balloon inflated by %ld pages (asked %ld), MemTotal %ld kB",
+	       got, pages, pm_meminfo_kb("MemTotal"));
+	ASSERT_LE(pages, got)
+		TH_LOG("balloon_inflate grew by %ld, expected %ld", got, pages);
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
+			  "after inflating");
+
+	migr0 = pm_vmstat("balloon_migrate");
+	succ0 = pm_vmstat("pgmigrate_success");
+	ASSERT_EQ(0, pm_write_str("/proc/sys/vm/compact_memory", "1"));
+	TH_LOG("compaction: balloon_migrate +%ld, pgmigrate_success +%ld",
+	       pm_vmstat("balloon_migrate") - migr0,
+	       pm_vmstat("pgmigrate_success") - succ0);
+	ASSERT_LT(migr0, pm_vmstat("balloon_migrate"))
+		TH_LOG("no balloon page was migrated by compaction");
+	ASSERT_LE(pm_vmstat("balloon_migrate") - migr0,
+		  pm_vmstat("pgmigrate_success") - succ0);
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
+			  "after compaction");
+
+	defl0 = pm_vmstat("balloon_deflate");
+	ret = balloon_request(self->full_mib, reply, sizeof(reply));
+	ASSERT_EQ(0, ret) TH_LOG("deflate request: %d", ret);
+	got = wait_counter("balloon_deflate", defl0, pages, 60);
+	ASSERT_LE(pages, got)
+		TH_LOG("balloon_deflate grew by %ld, expected %ld", got, pages);
+	self->inflated = 0;
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
+			  "after deflating");
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mlocked anonymous pages move between two nodes and are still mlocked
+ * and unevictable afterwards (VmLck unchanged, every page PG_mlocked and
+ * on the unevictable list), with every byte intact.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+
+#include "../kselftest_harness.h"
+#include "pm_test.h"
+
+#define NR_PAGES	256
+#define SEED		71
+#define PM_KPF_MLOCKED	33
+
+FIXTURE(mlocked)
+{
+	int node_a, node_b;
+	size_t psz, len;
+	char *buf;
+	int status[NR_PAGES];
+};
+
+FIXTURE_SETUP(mlocked)
+{
+	pm_pick_nodes(&self->node_a, &self->node_b);
+	if (self->node_a < 0)
+		SKIP(return, "needs two NUMA nodes with memory");
+	self->psz = getpagesize();
+	self->len = NR_PAGES * self->psz;
+	self->buf = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	ASSERT_EQ(0, madvise(self->buf, self->len, MADV_NOHUGEPAGE));
+	pm_fill(self->buf, self->len, SEED);
+	PM_MOVE_OK(self->buf, NR_PAGES, self->psz, self->node_a, self->status,
+		   0, "initial placement");
+	ASSERT_EQ(0, mlock(self->buf, self->len)) TH_LOG("mlock: %s",
+							 strerror(errno));
+}
+
+FIXTURE_TEARDOWN(mlocked)
+{
+	if (self->buf && self->buf != MAP_FAILED)
+		munmap(self->buf, self->len);
+}
+
+static void check_locked(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(mlocked) *self, int node,
+			 const char *when)
+{
+	long vmlck = pm_status_kb("VmLck");
+	uint64_t f;
+	int i;
+
+	/*
+	 * A second move to the same node moves nothing but drains the
+	 * per-CPU LRU and mlock batches, so the flags below are settled.
+	 */
+	PM_MOVE_OK(self->buf, NR_PAGES, self->psz, node, self->status, 0,
+		   "no-op move to settle the LRU");
+	ASSERT_LE((long)(self->len / 1024), vmlck)
+		TH_LOG("%s: VmLck %ld kB, expected at least %zu kB", when,
+		       vmlck, self->len / 1024);
+	for (i = 0; i < NR_PAGES; i++) {
+		ASSERT_EQ(0, pm_kpageflags(self->buf + i * self->psz, &f))
+			TH_LOG("%s: page %d not present", when, i);
+		ASSERT_NE(0, f & PM_KPF(PM_KPF_MLOCKED))
+			TH_LOG("%s: page %d on node %d is not mlocked (kpageflags 0x%llx)",
+			       when, i, node, (unsigned long long)f);
+		ASSERT_NE(0, f & PM_KPF(KPF_UNEVICTABLE))
+			TH_LOG("%s: page %d on node %d is not unevictable (kpageflags 0x%llx)",
+			       when, i, node, (unsigned long long)f);
+	}
+}
+
+TEST_F_TIMEOUT(mlocked, move_mlocked_pages, 90)
+{
+	long mlocked0;
+	int r;
+
+	PM_RETURN_IF_SKIPPED();
+	check_locked(_metadata, self, self->node_a, "before move");
+	mlocked0 = pm_meminfo_kb("Mlocked");
+	for (r = 0; r < 4; r++) {
+		int to = (r & 1) ? self->node_a : self->node_b;
+
+		PM_MOVE_OK(self->buf, NR_PAGES, self->psz, to, self->status, 0,
+			   "mlocked pages");
+		PM_ASSERT_WHERE(self->buf, NR_PAGES, self->psz, to,
+				self->status, "query");
+		check_locked(_metadata, self, to, "after move");
+		PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
+				  "after move");
+	}
+	/* The system-wide count did not lose our pages. */
+	ASSERT_LE(mlocked0 - 64, pm_meminfo_kb("Mlocked"))
+		TH_LOG("Mlocked %ld kB -> %ld kB", mlocked0,
+		       pm_meminfo_kb("Mlocked"));
+	/* Writes after the moves still land. */
+	pm_fill(self->buf, self->len, SEED + 1);
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED + 1, self->psz,
+			  "rewritten after moves");
+}
+
+TEST_HARNESS_MAIN
