@@ -51,15 +51,19 @@ static void move_and_check(struct __test_metadata *_metadata,
 
 	ret = pm_move(self->buf, NR_PAGES, self->psz, node, self->status, 0);
 	ASSERT_EQ(0, ret) TH_LOG("move_pages to node %d returned %ld", node, ret);
-	for (i = 0; i < NR_PAGES; i++)
-		ASSERT_EQ(node, self->status[i])
-			TH_LOG("page %d: status %d, wanted node %d", i,
-			       self->status[i], node);
+	for (i = 0; i < NR_PAGES; i++) {
+		int st = self->status[i];
+
+		ASSERT_EQ(node, st) TH_LOG("page %d: status %d, wanted node %d",
+					   i, st, node);
+	}
 	ASSERT_EQ(0, pm_where(self->buf, NR_PAGES, self->psz, self->status));
-	for (i = 0; i < NR_PAGES; i++)
-		ASSERT_EQ(node, self->status[i])
-			TH_LOG("page %d: query says node %d, wanted %d", i,
-			       self->status[i], node);
+	for (i = 0; i < NR_PAGES; i++) {
+		int st = self->status[i];
+
+		ASSERT_EQ(node, st) TH_LOG("page %d: query says node %d, wanted %d",
+					   i, st, node);
+	}
 	bad = pm_first_bad(self->buf, NR_PAGES * self->psz, seed);
 	ASSERT_EQ(-1, bad) TH_LOG("byte %ld (page %ld) differs after move to node %d",
 				  bad, bad / (long)self->psz, node);
