@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cpusets migrate a task's pages (6.1 kernel/cgroup/cpuset.c):
+ * - cgroup v2: CS_MEMORY_MIGRATE is always set on the default
+ *   hierarchy, so changing cpuset.mems moves the pages of the tasks in
+ *   the cgroup, and attaching a task to a cgroup moves them too;
+ * - cgroup v1: only with cpuset.memory_migrate=1 in the destination:
+ *   moving a task into it moves its pages; with 0 they stay.
+ * The v1 case mounts a cpuset hierarchy, which needs the cpuset
+ * controller unused in v2; the v2 case runs first and leaves it so.
+ * Placement is checked with move_pages() queries, contents by the task.
+ */
+#define _GNU_SOURCE
+#include <sys/mount.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "../../kselftest_harness.h"
+#include "users_util.h"
+
+#define NPAGES	64
+#define CG2	"/sys/fs/cgroup"
+#define V2DIR	CG2 "/pm_cpuset_migrate"
+#define V1MNT	"/tmp/pm-cpuset-v1"
+
+FIXTURE(cs)
+{
+	size_t psz;
+	int n0, n1;
+	struct pm_target t;
+};
+
+FIXTURE_SETUP(cs)
+{
+	self->psz = getpagesize();
+	self->t.pid = 0;
+	pm_pick_nodes(&self->n0, &self->n1);
+	if (self->n0 < 0)
+		SKIP(return, "needs two NUMA nodes with memory");
+}
+
+FIXTURE_TEARDOWN(cs)
+{
+	pm_target_stop(&self->t);
+}
+
+static int wr(const char *dir, const char *file, const char *fmt, long v)
+{
+	char path[256], val[64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	snprintf(val, sizeof(val), fmt, v);
+	return pm_write_str(path, val);
+}
+
+/* All pages of the target on node, within 5 s; -1 or the bad index. */
+static long wait_on(pid_t pid, char *addr, size_t psz, int node, int *status)
+{
+	long i = 0;
+	int tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		if (pm_where_pid(pid, addr, NPAGES, psz, status))
+			return -2;
+		i = pm_first_status_not(status, NPAGES, node);
+		if (i < 0)
+			return -1;
+		usleep(100000);
+	}
+	return i;
+}
+
+#define EXPECT_TARGET_ON(node, what) do {				\
+	int _st[NPAGES];						\
+	long _i = wait_on(self->t.pid, self->t.addr, self->psz, node, _st); \
+	EXPECT_EQ(-1, _i) {						\
+		TH_LOG("%s: page %ld on %d, expected node %d", what, _i,	\
+		       _i >= 0 ? _st[_i] : -1, node);			\
+	}								\
+	EXPECT_EQ(-1, pm_target_verify(&self->t)) {			\
+		TH_LOG("%s: contents differ", what);			\
+	}								\
+} while (0)
+
+TEST_F(cs, v2_mems_change_and_attach_migrate)
+{
+	char ctl[256];
+	int was_on, ret;
+
+	PM_RETURN_IF_SKIPPED();
+	if (pm_read_str(CG2 "/cgroup.controllers", ctl, sizeof(ctl)) < 0 ||
+	    !strstr(ctl, "cpuset"))
+		SKIP(return, "no cgroup2 cpuset controller at " CG2);
+	ASSERT_LE(0, pm_read_str(CG2 "/cgroup.subtree_control", ctl, sizeof(ctl)));
+	was_on = strstr(ctl, "cpuset") != NULL;
+	ASSERT_EQ(0, pm_write_str(CG2 "/cgroup.subtree_control", "+cpuset"));
+	rmdir(V2DIR);
+	ASSERT_EQ(0, mkdir(V2DIR, 0755));
+	ASSERT_EQ(0, wr(V2DIR, "cpuset.mems", "%ld", self->n0));
+
+	/* mems 0 -> 1 with the task inside. */
+	ASSERT_EQ(0, pm_target_start(&self->t, NPAGES * self->psz, 61,
+				     self->n0, 0, 1));
+	ASSERT_EQ(0, wr(V2DIR, "cgroup.procs", "%ld", self->t.pid));
+	EXPECT_TARGET_ON(self->n0, "in cgroup with mems n0");
+	ret = wr(V2DIR, "cpuset.mems", "%ld", self->n1);
+	EXPECT_EQ(0, ret);
+	EXPECT_TARGET_ON(self->n1, "after cpuset.mems n0 -> n1");
+	/* ... and back. */
+	EXPECT_EQ(0, wr(V2DIR, "cpuset.mems", "%ld", self->n0));
+	EXPECT_TARGET_ON(self->n0, "after cpuset.mems n1 -> n0");
+	/* Out to the root (all mems): nothing needs to move. */
+	EXPECT_EQ(0, wr(CG2, "cgroup.procs", "%ld", self->t.pid));
+	EXPECT_TARGET_ON(self->n0, "back in the root cgroup");
+	/* Attach into a cgroup whose mems exclude the pages' node. */
+	EXPECT_EQ(0, wr(V2DIR, "cpuset.mems", "%ld", self->n1));
+	EXPECT_EQ(0, wr(V2DIR, "cgroup.procs", "%ld", self->t.pid));
+	EXPECT_TARGET_ON(self->n1, "attached to a cgroup with mems n1");
+	EXPECT_EQ(0, wr(CG2, "cgroup.procs", "%ld", self->t.pid));
+	pm_target_stop(&self->t);
+	EXPECT_EQ(0, rmdir(V2DIR));
+	if (!was_on)
+		EXPECT_EQ(0, pm_write_str(CG2 "/cgroup.subtree_control", "-cpuset"));
+}
+
+TEST_F(cs, v1_memory_migrate_on_attach)
+{
+	char ctl[256], cpus[64];
+	int tries, ret = -1;
+
+	PM_RETURN_IF_SKIPPED();
+	if (pm_read_str(CG2 "/cgroup.subtree_control", ctl, sizeof(ctl)) >= 0 &&
+	    strstr(ctl, "cpuset"))
+		SKIP(return, "cpuset is in use in cgroup v2 (" CG2
+		     "/cgroup.subtree_control): cannot mount it as v1");
+	mkdir(V1MNT, 0755);
+	/* A just-removed v2 cpuset css may linger for a moment: retry. */
+	for (tries = 0; tries < 50; tries++) {
+		ret = mount("none", V1MNT, "cgroup", 0, "cpuset");
+		if (!ret || errno != EBUSY)
+			break;
+		usleep(100000);
+	}
+	if (ret) {
+		int e = errno;
+
+		rmdir(V1MNT);
+		SKIP(return, "mount -t cgroup -o cpuset: %s", strerror(e));
+	}
+	ASSERT_LT(0, pm_read_str(V1MNT "/cpuset.cpus", cpus, sizeof(cpus)));
+	ASSERT_EQ(0, mkdir(V1MNT "/a", 0755));
+	ASSERT_EQ(0, mkdir(V1MNT "/b", 0755));
+	ASSERT_EQ(0, mkdir(V1MNT "/c", 0755));
+	ASSERT_EQ(0, pm_write_str(V1MNT "/a/cpuset.cpus", cpus));
+	ASSERT_EQ(0, pm_write_str(V1MNT "/b/cpuset.cpus", cpus));
+	ASSERT_EQ(0, pm_write_str(V1MNT "/c/cpuset.cpus", cpus));
+	ASSERT_EQ(0, wr(V1MNT "/a", "cpuset.mems", "%ld", self->n0));
+	ASSERT_EQ(0, wr(V1MNT "/b", "cpuset.mems", "%ld", self->n1));
+	ASSERT_EQ(0, wr(V1MNT "/c", "cpuset.mems", "%ld", self->n0));
+	EXPECT_EQ(0, pm_read_long(V1MNT "/b/cpuset.memory_migrate"));
+	ASSERT_EQ(0, pm_write_str(V1MNT "/a/cpuset.memory_migrate", "1"));
+	ASSERT_EQ(0, pm_write_str(V1MNT "/b/cpuset.memory_migrate", "1"));
+	ASSERT_EQ(0, pm_write_str(V1MNT "/c/cpuset.memory_migrate", "0"));
+
+	ASSERT_EQ(0, pm_target_start(&self->t, NPAGES * self->psz, 62,
+				     self->n0, 0, 1));
+	EXPECT_EQ(0, wr(V1MNT "/a", "tasks", "%ld", self->t.pid));
+	EXPECT_TARGET_ON(self->n0, "v1: in a (mems n0)");
+	EXPECT_EQ(0, wr(V1MNT "/b", "tasks", "%ld", self->t.pid));
+	EXPECT_TARGET_ON(self->n1, "v1: moved to b (mems n1, memory_migrate 1)");
+	/* memory_migrate=0: the pages stay where they are. */
+	EXPECT_EQ(0, wr(V1MNT "/c", "tasks", "%ld", self->t.pid));
+	usleep(300000);
+	{
+		int st[NPAGES];
+		long i;
+
+		ASSERT_EQ(0, pm_where_pid(self->t.pid, self->t.addr, NPAGES,
+					  self->psz, st));
+		i = pm_first_status_not(st, NPAGES, self->n1);
+		EXPECT_EQ(-1, i) {
+			TH_LOG("v1 memory_migrate=0: page %ld moved to %d", i, st[i]);
+		}
+	}
+	/* memory_migrate 0 -> 1 does not move by itself; a mems change does. */
+	EXPECT_EQ(0, pm_write_str(V1MNT "/c/cpuset.memory_migrate", "1"));
+	EXPECT_EQ(0, wr(V1MNT "/c", "cpuset.mems", "%ld", self->n1));
+	EXPECT_EQ(0, wr(V1MNT "/c", "cpuset.mems", "%ld", self->n0));
+	EXPECT_TARGET_ON(self->n0, "v1: c mems n1 -> n0 with memory_migrate 1");
+
+	EXPECT_EQ(0, wr(V1MNT, "tasks", "%ld", self->t.pid));
+	pm_target_stop(&self->t);
+	EXPECT_EQ(0, rmdir(V1MNT "/a"));
+	EXPECT_EQ(0, rmdir(V1MNT "/b"));
+	EXPECT_EQ(0, rmdir(V1MNT "/c"));
+	EXPECT_EQ(0, umount(V1MNT));
+	rmdir(V1MNT);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the users/ selftests (move_pages(2), migrate_pages(2),
+ * mbind(2), cpusets, ...): a target process that holds a patterned
+ * buffer and answers questions about it, running code under another
+ * uid, and small file helpers. Builds on ../pm_test.h.
+ */
+#ifndef PM_USERS_UTIL_H
+#define PM_USERS_UTIL_H
+
+#define _GNU_SOURCE
+#include <grp.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "../pm_test.h"
+
+#define PM_NOBODY	65534
+#define PM_OTHER_UID	65533
+
+static inline char *pm_map(size_t len, int flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Private anon memory between two PROT_NONE guard pages, so that its vma
+ * never merges with a neighbour (numa_maps lines start at its address).
+ */
+static inline char *pm_map_isolated(size_t len)
+{
+	size_t psz = getpagesize();
+	char *p = mmap(NULL, len + 2 * psz, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p + psz, len, PROT_READ | PROT_WRITE))
+		return NULL;
+	return p + psz;
+}
+
+/* Take on uid/gid (real, effective, saved) and drop supplementary groups. */
+static inline int pm_become(uid_t uid)
+{
+	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid))
+		return -errno;
+	return 0;
+}
+
+/*
+ * A target: a child process that maps len bytes of private anon memory,
+ * fills it with the pattern of seed, moves it to node (when >= 0), and
+ * then answers commands: 'v' verify contents (reply: first bad offset or
+ * -1), 'q' quit. It runs as uid (when not 0) and is dumpable or not.
+ */
+struct pm_target {
+	pid_t pid;
+	int cmd, res;
+	char *addr;
+};
+
+static inline int pm_target_start(struct pm_target *t, size_t len,
+				  unsigned long seed, int node, uid_t uid,
+				  int dumpable)
+{
+	int cmd[2], res[2];
+
+	t->pid = 0;
+	if (pipe(cmd) || pipe(res))
+		return -errno;
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (t->pid == 0) {
+		size_t psz = getpagesize();
+		long reply;
+		char *buf;
+		char c;
+
+		close(cmd[1]);
+		close(res[0]);
+		if (uid && pm_become(uid))
+			_exit(1);
+		/* A uid change leaves the mm non-dumpable (suid_dumpable=0). */
+		prctl(PR_SET_DUMPABLE, dumpable ? 1 : 0);
+		buf = pm_map_isolated(len);
+		if (!buf)
+			_exit(1);
+		pm_fill(buf, len, seed);
+		if (node >= 0) {
+			int *st = calloc(len / psz, sizeof(int));
+
+			if (!st || pm_move(buf, len / psz, psz, node, st,
+					   MPOL_MF_MOVE) != 0)
+				buf = NULL;
+			free(st);
+		}
+		if (write(res[1], &buf, sizeof(buf)) != sizeof(buf))
+			_exit(1);
+		while (read(cmd[0], &c, 1) == 1) {
+			if (c == 'q')
+				break;
+			reply = pm_first_bad(buf, len, seed);
+			if (write(res[1], &reply, sizeof(reply)) != sizeof(reply))
+				break;
+		}
+		_exit(0);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	t->cmd = cmd[1];
+	t->res = res[0];
+	if (read(t->res, &t->addr, sizeof(t->addr)) != sizeof(t->addr) ||
+	    !t->addr)
+		return -EIO;
+	return 0;
+}
+
+/* First differing byte in the target's buffer, -1 if none, -2 on error. */
+static inline long pm_target_verify(struct pm_target *t)
+{
+	long r;
+
+	if (write(t->cmd, "v", 1) != 1 ||
+	    read(t->res, &r, sizeof(r)) != sizeof(r))
+		return -2;
+	return r;
+}
+
+static inline void pm_target_stop(struct pm_target *t)
+{
+	if (t->pid <= 0)
+		return;
+	if (write(t->cmd, "q", 1) != 1)
+		kill(t->pid, SIGKILL);
+	waitpid(t->pid, NULL, 0);
+	close(t->cmd);
+	close(t->res);
+	t->pid = 0;
+}
+
+/* Query the nodes of npages pages of process pid: 0 or -errno. */
+static inline long pm_where_pid(pid_t pid, void *addr, unsigned long npages,
+				size_t stride, int *status)
+{
+	void **pages = calloc(npages, sizeof(*pages));
+	unsigned long i;
+	long ret;
+
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < npages; i++)
+		pages[i] = (char *)addr + i * stride;
+	ret = move_pages(pid, npages, pages, NULL, status, 0);
+	if (ret < 0)
+		ret = -errno;
+	free(pages);
+	return ret;
+}
+
+/* Move npages pages of process pid to node: move_pages() or -errno. */
+static inline long pm_move_pid(pid_t pid, void *addr, unsigned long npages,
+			       size_t stride, int node, int *status, int flags)
+{
+	void **pages = calloc(npages, sizeof(*pages));
+	int *nodes = calloc(npages, sizeof(*nodes));
+	unsigned long i;
+	long ret;
+
+	if (!pages || !nodes)
+		return -ENOMEM;
+	for (i = 0; i < npages; i++) {
+		pages[i] = (char *)addr + i * stride;
+		nodes[i] = node;
+	}
+	ret = move_pages(pid, npages, pages, nodes, status, flags);
+	if (ret < 0)
+		ret = -errno;
+	free(pages);
+	free(nodes);
+	return ret;
+}
+
+/*
+ * Results a child hands back through shared memory: a return value,
+ * an errno and a few statuses.
+ */
+struct pm_shared_res {
+	long ret;
+	int err;
+	int status[64];
+};
+
+static inline struct pm_shared_res *pm_shared_res(void)
+{
+	struct pm_shared_res *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->ret = -12345;
+	return r;
+}
+
+/* Run fn(arg, r) in a child as uid (0: stay root); wait for it. */
+static inline int pm_run_as(uid_t uid, void (*fn)(void *, struct pm_shared_res *),
+			    void *arg, struct pm_shared_res *r)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (uid && pm_become(uid))
+			_exit(3);
+		fn(arg, r);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The [vdso]-like line of /proc/self/maps: start address or NULL. */
+static inline char *pm_special_map(const char *name)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	unsigned long start = 0;
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, name)) {
+			start = strtoul(line, NULL, 16);
+			break;
+		}
+	fclose(f);
+	return (char *)start;
+}
+
+/* Pages of [addr, addr+len) on node, counted from /proc/PID/numa_maps. */
+static inline long pm_numa_maps_count(pid_t pid, void *addr, int node)
+{
+	char path[64], line[4096], key[16];
+	unsigned long start;
+	long v = -1;
+	FILE *f;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	snprintf(key, sizeof(key), " N%d=", node);
+	while (fgets(line, sizeof(line), f)) {
+		start = strtoul(line, NULL, 16);
+		if (start != (unsigned long)addr)
+			continue;
+		p = strstr(line, key);
+		v = p ? strtol(p + strlen(key), NULL, 10) : 0;
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+#endif /* PM_USERS_UTIL_H */
