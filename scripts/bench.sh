@@ -26,7 +26,9 @@ trap 'rm -f "$job"' EXIT
 	done
 } >"$job"
 for k in stock ours; do
-	KERNEL=$k GUEST_TIMEOUT=600 bash "$REPO/scripts/guest.sh" "$out-$k" "$job" >/dev/null ||
+	say "benchmark on $k: $CASES, $SECONDS_PER_CASE s each"
+	KERNEL=$k GUEST_TIMEOUT=600 bash "$REPO/scripts/guest.sh" "$out-$k" "$job" |
+		grep --line-buffered -E '^(RESULT|\[)' ||
 		die "the benchmark failed on $k; see $out-$k/output.log"
 	bash "$REPO/scripts/check-log.sh" "$out-$k/console.log" ||
 		die "$k logged a splat during the benchmark; see $out-$k/console.log"
