@@ -101,7 +101,7 @@ static long node_free_bytes(int node)
 	return kb < 0 ? -1 : kb * 1024;
 }
 
-TEST_F(cp, compaction_rebuilds_high_order_blocks)
+TEST_F_TIMEOUT(cp, compaction_rebuilds_high_order_blocks, 240)
 {
 	unsigned long n, i, mask;
 	long h1, h2, scanned1, scanned2, mig1, mig2, got, target, freeb;

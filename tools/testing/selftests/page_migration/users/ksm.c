@@ -187,7 +187,7 @@ FIXTURE_TEARDOWN(ksm)
 	ksm_write("run", self->saved_run);
 }
 
-TEST_F(ksm, migrate_merged_pages)
+TEST_F_TIMEOUT(ksm, migrate_merged_pages, 240)
 {
 	long bad;
 	int i, ksm_after = 0;

@@ -191,7 +191,7 @@ static char *map_filled(int fd, size_t len, int flags, unsigned long seed)
 	return p;
 }
 
-TEST_F(hotremove, offline_moves_anon_pagecache_and_shmem)
+TEST_F_TIMEOUT(hotremove, offline_moves_anon_pagecache_and_shmem, 240)
 {
 	struct bitmask *node1 = numa_allocate_nodemask();
 	long before, after, bad;

@@ -82,7 +82,7 @@ FIXTURE_TEARDOWN(nb)
 			pm_write_long(knobs[i], self->saved[i]);
 }
 
-TEST_F(nb, misplaced_pages_follow_the_task)
+TEST_F_TIMEOUT(nb, misplaced_pages_follow_the_task, 120)
 {
 	unsigned long n = LEN / self->psz, i, on_n1 = 0;
 	long before, after;
