@@ -69,7 +69,7 @@ static void move_and_check(struct __test_metadata *_metadata,
 				  bad, bad / (long)self->psz, node);
 }
 
-TEST_F(anon, move_there_and_back)
+TEST_F_TIMEOUT(anon, move_there_and_back, 120)
 {
 	int r;
 
@@ -110,7 +110,7 @@ static void *touch_pages(void *arg)
 	return NULL;
 }
 
-TEST_F(anon, move_while_threads_touch)
+TEST_F_TIMEOUT(anon, move_while_threads_touch, 120)
 {
 	struct toucher t = { .buf = self->buf, .len = NR_PAGES * self->psz,
 			     .psz = self->psz, .bad_page = -1 };

@@ -84,7 +84,7 @@ static long wait_on(pid_t pid, char *addr, size_t psz, int node, int *status)
 	}								\
 } while (0)
 
-TEST_F(cs, v2_mems_change_and_attach_migrate)
+TEST_F_TIMEOUT(cs, v2_mems_change_and_attach_migrate, 120)
 {
 	char ctl[256];
 	int was_on, ret;
@@ -125,7 +125,7 @@ TEST_F(cs, v2_mems_change_and_attach_migrate)
 		EXPECT_EQ(0, pm_write_str(CG2 "/cgroup.subtree_control", "-cpuset"));
 }
 
-TEST_F(cs, v1_memory_migrate_on_attach)
+TEST_F_TIMEOUT(cs, v1_memory_migrate_on_attach, 120)
 {
 	char ctl[256], cpus[64];
 	int tries, ret = -1;

@@ -134,7 +134,7 @@ static int policy_at(char *addr)
 	return mode;
 }
 
-TEST_F(mb, move)
+TEST_F_TIMEOUT(mb, move, 120)
 {
 	PM_RETURN_IF_SKIPPED();
 	EXPECT_EQ(0, do_mbind(self->buf, self->len, MPOL_BIND, self->n1,
@@ -150,7 +150,7 @@ TEST_F(mb, move)
 		  "MPOL_MF_MOVE|MPOL_MF_STRICT back");
 }
 
-TEST_F(mb, strict_without_move_is_eio)
+TEST_F_TIMEOUT(mb, strict_without_move_is_eio, 120)
 {
 	int st, node;
 	void *pg;
@@ -181,7 +181,7 @@ TEST_F(mb, strict_without_move_is_eio)
 		  "misplaced page brought back");
 }
 
-TEST_F(mb, strict_when_placed_is_ok)
+TEST_F_TIMEOUT(mb, strict_when_placed_is_ok, 120)
 {
 	PM_RETURN_IF_SKIPPED();
 	EXPECT_EQ(0, do_mbind(self->buf, self->len, MPOL_BIND, self->n0,
@@ -196,7 +196,7 @@ TEST_F(mb, strict_when_placed_is_ok)
 	expect_on(_metadata, 0, self->buf, self->psz, self->n0, "placed");
 }
 
-TEST_F(mb, shared_pages_need_move_all)
+TEST_F_TIMEOUT(mb, shared_pages_need_move_all, 120)
 {
 	int sync[2], st;
 	pid_t pid;
@@ -259,7 +259,7 @@ static void do_move_all(void *arg, struct pm_shared_res *r)
 	r->err = errno;
 }
 
-TEST_F(mb, bad_flags)
+TEST_F_TIMEOUT(mb, bad_flags, 120)
 {
 	static const unsigned bad[] = { 1 << 5, 1 << 8, 0x80000000 };
 	struct pm_shared_res *r;

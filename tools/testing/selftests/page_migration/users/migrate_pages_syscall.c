@@ -88,7 +88,7 @@ static void expect_placed(struct __test_metadata *_metadata, pid_t pid,
 	}								\
 } while (0)
 
-TEST_F(mp, self_from_n0_to_n1)
+TEST_F_TIMEOUT(mp, self_from_n0_to_n1, 120)
 {
 	size_t len = NPAGES * self->psz;
 	int status[NPAGES];
@@ -116,7 +116,7 @@ TEST_F(mp, self_from_n0_to_n1)
 	munmap(buf, len);
 }
 
-TEST_F(mp, privileged_moves_other_process)
+TEST_F_TIMEOUT(mp, privileged_moves_other_process, 120)
 {
 	long ret;
 
@@ -179,25 +179,25 @@ static void unpriv(struct __test_metadata *_metadata, FIXTURE_DATA(mp) *self,
 	EXPECT_EQ(-1, pm_target_verify(&self->t));
 }
 
-TEST_F(mp, unprivileged_other_uid_is_eperm)
+TEST_F_TIMEOUT(mp, unprivileged_other_uid_is_eperm, 120)
 {
 	PM_RETURN_IF_SKIPPED();
 	unpriv(_metadata, self, PM_OTHER_UID, -1, EPERM);
 }
 
-TEST_F(mp, unprivileged_root_target_is_eperm)
+TEST_F_TIMEOUT(mp, unprivileged_root_target_is_eperm, 120)
 {
 	PM_RETURN_IF_SKIPPED();
 	unpriv(_metadata, self, 0, -1, EPERM);
 }
 
-TEST_F(mp, unprivileged_same_uid_moves)
+TEST_F_TIMEOUT(mp, unprivileged_same_uid_moves, 120)
 {
 	PM_RETURN_IF_SKIPPED();
 	unpriv(_metadata, self, PM_NOBODY, 0, 0);
 }
 
-TEST_F(mp, migratepages_tool)
+TEST_F_TIMEOUT(mp, migratepages_tool, 120)
 {
 	char cmd[128];
 	int st;
@@ -218,7 +218,7 @@ TEST_F(mp, migratepages_tool)
 	EXPECT_EQ(-1, pm_target_verify(&self->t));
 }
 
-TEST_F(mp, bad_input)
+TEST_F_TIMEOUT(mp, bad_input, 120)
 {
 	unsigned long big[2] = { 0, 1UL << 63 }, empty = 0, *none;
 	int st;

@@ -56,7 +56,7 @@ FIXTURE_TEARDOWN(abi)
 	}								\
 } while (0)
 
-TEST_F(abi, move_to_each_node_and_query)
+TEST_F_TIMEOUT(abi, move_to_each_node_and_query, 120)
 {
 	const unsigned long n = 32;
 	size_t len = n * self->psz;
@@ -89,7 +89,7 @@ TEST_F(abi, move_to_each_node_and_query)
 	munmap(buf, len);
 }
 
-TEST_F(abi, query_other_process)
+TEST_F_TIMEOUT(abi, query_other_process, 120)
 {
 	const unsigned long n = 8;
 	size_t len = n * self->psz;
@@ -112,7 +112,7 @@ TEST_F(abi, query_other_process)
 	pm_target_stop(&t);
 }
 
-TEST_F(abi, already_on_target_reports_node)
+TEST_F_TIMEOUT(abi, already_on_target_reports_node, 120)
 {
 	const unsigned long n = 4;
 	size_t len = n * self->psz;
@@ -141,7 +141,7 @@ TEST_F(abi, already_on_target_reports_node)
 	munmap(buf, len);
 }
 
-TEST_F(abi, untouched_anon_is_efault)
+TEST_F_TIMEOUT(abi, untouched_anon_is_efault, 120)
 {
 	const unsigned long n = 4;
 	size_t len = n * self->psz;
@@ -167,7 +167,7 @@ TEST_F(abi, untouched_anon_is_efault)
 	munmap(buf, len);
 }
 
-TEST_F(abi, untouched_shmem_is_enoent)
+TEST_F_TIMEOUT(abi, untouched_shmem_is_enoent, 120)
 {
 	const unsigned long n = 4;
 	size_t len = n * self->psz;
@@ -192,7 +192,7 @@ TEST_F(abi, untouched_shmem_is_enoent)
 	munmap(buf, len);
 }
 
-TEST_F(abi, zero_page_is_efault)
+TEST_F_TIMEOUT(abi, zero_page_is_efault, 120)
 {
 	const unsigned long n = 4;
 	size_t len = n * self->psz;
@@ -219,7 +219,7 @@ TEST_F(abi, zero_page_is_efault)
 	munmap(buf, len);
 }
 
-TEST_F(abi, unmapped_address_is_efault)
+TEST_F_TIMEOUT(abi, unmapped_address_is_efault, 120)
 {
 	size_t len = 3 * self->psz;
 	void *pages[4];
@@ -259,7 +259,7 @@ TEST_F(abi, unmapped_address_is_efault)
 	munmap(buf, len);
 }
 
-TEST_F(abi, shared_page_needs_move_all)
+TEST_F_TIMEOUT(abi, shared_page_needs_move_all, 120)
 {
 	const unsigned long n = 4;
 	size_t len = n * self->psz;
@@ -306,7 +306,7 @@ TEST_F(abi, shared_page_needs_move_all)
 	munmap(buf, len);
 }
 
-TEST_F(abi, vvar_and_vdso_are_not_migrated)
+TEST_F_TIMEOUT(abi, vvar_and_vdso_are_not_migrated, 120)
 {
 	char *vvar = pm_special_map("[vvar]"), *vdso = pm_special_map("[vdso]");
 	int status, node, other, sync[2];
@@ -436,7 +436,7 @@ static void chunked(struct __test_metadata *_metadata, size_t psz,
 	free(status);
 }
 
-TEST_F(abi, arrays_across_chunks)
+TEST_F_TIMEOUT(abi, arrays_across_chunks, 120)
 {
 	PM_RETURN_IF_SKIPPED();
 	/* 16 is DO_PAGES_STAT_CHUNK_NR; 15/16/17/53 straddle it. */
@@ -447,7 +447,7 @@ TEST_F(abi, arrays_across_chunks)
 	chunked(_metadata, self->psz, 1100, self->n0, self->n1);
 }
 
-TEST_F(abi, mixed_target_nodes)
+TEST_F_TIMEOUT(abi, mixed_target_nodes, 120)
 {
 	const unsigned long n = 40;
 	size_t len = n * self->psz;
@@ -498,7 +498,7 @@ TEST_F(abi, mixed_target_nodes)
 	munmap(buf, len);
 }
 
-TEST_F(abi, nr_pages_zero)
+TEST_F_TIMEOUT(abi, nr_pages_zero, 120)
 {
 	PM_RETURN_IF_SKIPPED();
 	/* Nothing is read or written: even bad pointers are fine. */

@@ -59,7 +59,7 @@ FIXTURE_TEARDOWN(so)
 			pm_write_long(UNPOISON, (long)self->old_pfn[i]);
 }
 
-TEST_F(so, anon_pages_move_and_old_frames_poisoned)
+TEST_F_TIMEOUT(so, anon_pages_move_and_old_frames_poisoned, 120)
 {
 	size_t len = NPAGES * self->psz;
 	long hw_before, hw_after;
