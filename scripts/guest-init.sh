@@ -34,6 +34,6 @@ fi
 dmesg >/mnt/results/dmesg.txt
 echo "$status" >/mnt/results/exit-status
 sync
-umount /mnt/results
+cd / && umount /mnt/results
 echo o >/proc/sysrq-trigger
 sleep 10
