@@ -65,12 +65,28 @@ static inline long pm_first_bad(const void *buf, size_t len,
 	return -1;
 }
 
-/*
- * Move npages pages starting at addr (stride bytes apart) to node.
- * status[] gets the kernel's per-page answer. Returns move_pages().
- */
-static inline long pm_move(void *addr, unsigned long npages, size_t stride,
-			   int node, int *status, int flags)
+/* Query the nodes of npages pages of process pid: 0 or -errno. */
+static inline long pm_where_pid(pid_t pid, void *addr, unsigned long npages,
+				size_t stride, int *status)
+{
+	void **pages = calloc(npages, sizeof(*pages));
+	unsigned long i;
+	long ret;
+
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < npages; i++)
+		pages[i] = (char *)addr + i * stride;
+	ret = move_pages(pid, npages, pages, NULL, status, 0);
+	if (ret < 0)
+		ret = -errno;
+	free(pages);
+	return ret;
+}
+
+/* Move npages pages of process pid to node: move_pages() or -errno. */
+static inline long pm_move_pid(pid_t pid, void *addr, unsigned long npages,
+			       size_t stride, int node, int *status, int flags)
 {
 	void **pages = calloc(npages, sizeof(*pages));
 	int *nodes = calloc(npages, sizeof(*nodes));
@@ -83,7 +99,7 @@ static inline long pm_move(void *addr, unsigned long npages, size_t stride,
 		pages[i] = (char *)addr + i * stride;
 		nodes[i] = node;
 	}
-	ret = move_pages(0, npages, pages, nodes, status, flags);
+	ret = move_pages(pid, npages, pages, nodes, status, flags);
 	if (ret < 0)
 		ret = -errno;
 	free(pages);
@@ -91,23 +107,21 @@ static inline long pm_move(void *addr, unsigned long npages, size_t stride,
 	return ret;
 }
 
+/*
+ * Move npages pages of this process starting at addr (stride bytes
+ * apart) to node; status[] gets the kernel's per-page answer.
+ */
+static inline long pm_move(void *addr, unsigned long npages, size_t stride,
+			   int node, int *status, int flags)
+{
+	return pm_move_pid(0, addr, npages, stride, node, status, flags);
+}
+
 /* Query where each page is (move_pages() with nodes == NULL). */
 static inline long pm_where(void *addr, unsigned long npages, size_t stride,
 			    int *status)
 {
-	void **pages = calloc(npages, sizeof(*pages));
-	unsigned long i;
-	long ret;
-
-	if (!pages)
-		return -ENOMEM;
-	for (i = 0; i < npages; i++)
-		pages[i] = (char *)addr + i * stride;
-	ret = move_pages(0, npages, pages, NULL, status, 0);
-	if (ret < 0)
-		ret = -errno;
-	free(pages);
-	return ret;
+	return pm_where_pid(0, addr, npages, stride, status);
 }
 
 

@@ -146,48 +146,6 @@ static inline void pm_target_stop(struct pm_target *t)
 	t->pid = 0;
 }
 
-/* Query the nodes of npages pages of process pid: 0 or -errno. */
-static inline long pm_where_pid(pid_t pid, void *addr, unsigned long npages,
-				size_t stride, int *status)
-{
-	void **pages = calloc(npages, sizeof(*pages));
-	unsigned long i;
-	long ret;
-
-	if (!pages)
-		return -ENOMEM;
-	for (i = 0; i < npages; i++)
-		pages[i] = (char *)addr + i * stride;
-	ret = move_pages(pid, npages, pages, NULL, status, 0);
-	if (ret < 0)
-		ret = -errno;
-	free(pages);
-	return ret;
-}
-
-/* Move npages pages of process pid to node: move_pages() or -errno. */
-static inline long pm_move_pid(pid_t pid, void *addr, unsigned long npages,
-			       size_t stride, int node, int *status, int flags)
-{
-	void **pages = calloc(npages, sizeof(*pages));
-	int *nodes = calloc(npages, sizeof(*nodes));
-	unsigned long i;
-	long ret;
-
-	if (!pages || !nodes)
-		return -ENOMEM;
-	for (i = 0; i < npages; i++) {
-		pages[i] = (char *)addr + i * stride;
-		nodes[i] = node;
-	}
-	ret = move_pages(pid, npages, pages, nodes, status, flags);
-	if (ret < 0)
-		ret = -errno;
-	free(pages);
-	free(nodes);
-	return ret;
-}
-
 /*
  * Results a child hands back through shared memory: a return value,
  * an errno and a few statuses.
