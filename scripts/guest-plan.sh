@@ -10,11 +10,16 @@ XFAIL=$REPO/scripts/expected-failures
 n=0
 : >"$TAP"
 
+# The reason a test is expected to fail on this kernel, if it is: the
+# second field of scripts/expected-failures is a glob on test names.
 xfail_reason() {
-	awk -v k="$PM_KERNEL" -v t="$1" '
-	$1 !~ /^#/ && ($1 == k || $1 == "all") && $2 == t {
-		$1 = ""; $2 = ""; sub(/^ +/, ""); print; exit
-	}' "$XFAIL"
+	local kernel pattern reason
+	while read -r kernel pattern reason; do
+		case $kernel in ''|\#*) continue ;; esac
+		[ "$kernel" = "$PM_KERNEL" ] || [ "$kernel" = all ] || continue
+		# shellcheck disable=SC2053
+		[[ $1 == $pattern ]] && { echo "$reason"; return; }
+	done <"$XFAIL"
 }
 
 # Record one result: NAME VERDICT(pass|fail|skip) [DETAIL]
@@ -64,24 +69,63 @@ report_tap() {
 	report "$name" fail "exit status $status, no or cut TAP; see output.log"
 }
 
+# The verdict of a program judged by its exit code (kind "exit").
+report_exit() {
+	local name=$1 status=$2 limit=$3
+	case $status in
+	0)   report "$name" pass ;;
+	4)   report "$name" skip "exit status 4" ;;
+	124) report "$name" fail "timed out after $limit s" ;;
+	*)   report "$name" fail "exit status $status" ;;
+	esac
+}
+
+# Kind "bg": a load started before the section's other tests and run
+# alongside them. It repeats until the section's tests are done (see
+# scripts/guest-load.sh), and is judged by its exit code then.
+LOADS=()
+export PM_LOAD_STOP=/tmp/pm-load-stop
+rm -f "$PM_LOAD_STOP"
+
+start_load() {
+	local name=$1 limit=$2 log
+	shift 2
+	log=/tmp/load.${#LOADS[@]}.log
+	echo "# --- $name (load, started): $*"
+	timeout -k 5 "$limit" bash -c "$*" >"$log" 2>&1 </dev/null &
+	LOADS+=("$!"$'\t'"$name"$'\t'"$limit"$'\t'"$log")
+}
+
+stop_loads() {
+	local entry pid name limit log status
+	touch "$PM_LOAD_STOP"
+	for entry in "${LOADS[@]}"; do
+		IFS=$'\t' read -r pid name limit log <<<"$entry"
+		wait "$pid"
+		status=$?
+		echo "# --- $name (load, ended)"
+		sed 's/^/# /' "$log"
+		report_exit "$name" "$status" "$limit"
+	done
+}
+
 run_entry() {
-	local name=$1 limit=$2 kind=$3 status log
+	local name=$1 limit=$2 kind=$3 status log start=$SECONDS
 	shift 3
+	if [ "$kind" = bg ]; then
+		start_load "$name" "$limit" "$@"
+		return
+	fi
 	log=/tmp/test.log
 	echo "# --- $name: $*"
 	timeout -k 5 "$limit" bash -c "$*" >"$log" 2>&1 </dev/null
 	status=$?
 	sed 's/^/# /' "$log"
+	echo "# --- $name took $((SECONDS - start)) s"
 	if [ "$kind" = tap ]; then
 		report_tap "$name" "$log" "$status"
-	elif [ "$status" = 0 ]; then
-		report "$name" pass
-	elif [ "$status" = 4 ]; then
-		report "$name" skip "exit status 4"
-	elif [ "$status" = 124 ]; then
-		report "$name" fail "timed out after $limit s"
 	else
-		report "$name" fail "exit status $status"
+		report_exit "$name" "$status" "$limit"
 	fi
 }
 
@@ -89,4 +133,5 @@ echo "# kernel $(uname -r), nodes $(cat /sys/devices/system/node/online), guest 
 while IFS=$'\t' read -r name limit kind cmd; do
 	run_entry "$name" "$limit" "$kind" "$cmd"
 done < <(plan_entries "${SECTION:-main}")
+stop_loads
 echo "# plan done: $n results"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # The test plan (scripts/test-plan), read by the host and the guest.
 # Needs REPO and T (the built tests); ONLY (globs) filters by name.
 
@@ -18,8 +19,11 @@ plan_section_env() {
 # One line per test of a section: NAME<TAB>LIMIT<TAB>KIND<TAB>COMMAND,
 # with "dir/*" entries expanded to the tests built there, less those
 # the plan names on a line of their own (they run where that line is).
+# A section's loads (kind "bg") come first, and go with any of its tests
+# that ONLY selects.
 plan_entries() {
 	local want=$1 section=main name limit kind cmd bin explicit
+	local loads="" tests="" line
 	explicit=" $(awk '$1 !~ /^#/ && $1 !~ /\*$/ { print $1 }' "$PLAN" | tr '\n' ' ') "
 	while read -r name limit kind cmd; do
 		case $name in
@@ -28,17 +32,22 @@ plan_entries() {
 		esac
 		[ "$section" = "$want" ] || continue
 		cmd=${cmd//\$T/$T}
-		if [[ $name == *'*' ]]; then
+		line=$(printf '%s\t%s\t%s\t%s' "$name" "$limit" "$kind" "$cmd")
+		if [ "$kind" = bg ]; then
+			loads+=$line$'\n'
+		elif [[ $name == *'*' ]]; then
 			for bin in $cmd; do
 				[ -x "$bin" ] || continue
 				[[ $explicit == *" ${name%\*}${bin##*/} "* ]] && continue
 				plan_match "${name%\*}${bin##*/}" &&
-					printf '%s\t%s\t%s\t%s\n' "${name%\*}${bin##*/}" "$limit" "$kind" "$bin"
+					tests+=$(printf '%s\t%s\t%s\t%s' "${name%\*}${bin##*/}" "$limit" "$kind" "$bin")$'\n'
 			done
 		elif plan_match "$name"; then
-			printf '%s\t%s\t%s\t%s\n' "$name" "$limit" "$kind" "$cmd"
+			tests+=$line$'\n'
 		fi
 	done <"$PLAN"
+	[ -n "$tests" ] && printf '%s%s' "$loads" "$tests"
+	return 0
 }
 
 # ONLY: space-separated globs; empty means all.
