@@ -9,9 +9,11 @@ GIT=$BUILD/series-git
 OUT=$BUILD/series
 g() { git -C "$GIT" -c user.name="page-migration harness" -c user.email=pm@localhost "$@"; }
 
-# Groups of our files, one commit each: "PATHS|subject".
+# Groups of our files, one commit each: "PATHS|subject|PATCHES", where
+# PATCHES are hunks of patches/ that go in the same commit (so that each
+# commit builds); the other patches come first, one commit each.
 GROUPS_=(
-	"include/linux/migrate.h mm/migrate.c mm/migrate_*.c|mm: migrate: replace the migration core with our own"
+	"include/linux/migrate.h mm/migrate.c mm/migrate_*.c|mm: migrate: replace the migration core with our own|0001-mm-build-our-migration-core-files.patch"
 	"Documentation|Documentation/mm: describe our page migration engine"
 	"tools/testing/selftests/page_migration|selftests: page_migration: add per-page-kind migration tests"
 )
@@ -28,10 +30,24 @@ make_base_repo() {
 	touch "$GIT/.pm-base"
 }
 
+# The description of a patch: what lies between its Subject and "---".
+patch_body() {
+	sed -n '/^Subject:/,/^---$/p' "$1" | sed '1d;$d' | sed '/./,$!d'
+}
+
+folded() {
+	local grp
+	for grp in "${GROUPS_[@]}"; do
+		[[ $grp == *"|"*"|"*"$1"* ]] && return 0
+	done
+	return 1
+}
+
 commit_patches() {
 	local p
 	while read -r p; do
 		case $p in ""|\#*) continue ;; esac
+		folded "$p" && continue
 		if grep -q '^Subject:' "$REPO/patches/$p"; then
 			g am -q "$REPO/patches/$p"
 		else
@@ -42,10 +58,14 @@ commit_patches() {
 }
 
 commit_overlay() {
-	local grp paths subject files p
+	local grp paths subject patches files p body
 	for grp in "${GROUPS_[@]}"; do
-		paths=${grp%%|*}
-		subject=${grp#*|}
+		IFS='|' read -r paths subject patches <<<"$grp"
+		body=""
+		for p in $patches; do
+			g apply --index "$REPO/patches/$p"
+			body+=$(patch_body "$REPO/patches/$p")$'\n\n'
+		done
 		# shellcheck disable=SC2086
 		files=$(git -C "$REPO" ls-files -- $paths)
 		[ -n "$files" ] || continue
@@ -54,7 +74,7 @@ commit_overlay() {
 			cp "$REPO/$p" "$GIT/$p"
 			g add -f "$p"
 		done
-		g commit -q -m "$subject" -m "From $(git -C "$REPO" describe --always --dirty) of the page-migration repo."
+		g commit -q -m "$subject" ${body:+-m "$body"} -m "From $(git -C "$REPO" describe --always --dirty) of the page-migration repo."
 	done
 }
 
@@ -74,8 +94,9 @@ sed -i "s/\*\*\* SUBJECT HERE \*\*\*/Our own page-migration subsystem for Linux 
 say "checking that the series applies with git am on a clean base"
 g checkout -q -f base
 g checkout -q -b series-check 2>/dev/null || g checkout -q -B series-check base
-g am -q $(ls "$OUT"/*.patch | grep -v 0000-cover-letter) ||
+patches=("$OUT"/[0-9]*.patch)
+g am -q "${patches[@]:1}" ||
 	die "the series does not apply with git am; see $GIT"
 g checkout -q -f series
 g branch -q -D series-check
-say "series: $(ls "$OUT" | wc -l) files in $OUT (cover letter + $(($(ls "$OUT" | wc -l) - 1)) patches)"
+say "series: a cover letter and $((${#patches[@]} - 1)) patches in $OUT"
