@@ -16,26 +16,35 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Two distinct nodes with memory, or -1 in both when there are none. */
-static inline void pm_pick_nodes(int *a, int *b)
+/* Enough for every node of the guests (and one mask word in the tests). */
+#define PM_MAX_NODES	64
+
+/* The online nodes with memory, lowest first: how many (at most max). */
+static inline int pm_memory_nodes(int *nodes, int max)
 {
 	int n, found = 0;
 
-	*a = -1;
-	*b = -1;
 	if (numa_available() < 0)
-		return;
-	for (n = 0; n <= numa_max_node() && found < 2; n++) {
+		return 0;
+	for (n = 0; n <= numa_max_node() && found < max; n++) {
 		if (!numa_bitmask_isbitset(numa_nodes_ptr, n) ||
 		    numa_node_size64(n, NULL) <= 0)
 			continue;
-		if (found++ == 0)
-			*a = n;
-		else
-			*b = n;
+		nodes[found++] = n;
 	}
-	if (found < 2)
-		*a = *b = -1;
+	return found;
+}
+
+/* Two distinct nodes with memory, or -1 in both when there are none. */
+static inline void pm_pick_nodes(int *a, int *b)
+{
+	int nodes[2];
+
+	*a = *b = -1;
+	if (pm_memory_nodes(nodes, 2) < 2)
+		return;
+	*a = nodes[0];
+	*b = nodes[1];
 }
 
 static inline unsigned char pm_byte(unsigned long seed, size_t off)
@@ -65,9 +74,14 @@ static inline long pm_first_bad(const void *buf, size_t len,
 	return -1;
 }
 
-/* Query the nodes of npages pages of process pid: 0 or -errno. */
-static inline long pm_where_pid(pid_t pid, void *addr, unsigned long npages,
-				size_t stride, int *status)
+/*
+ * move_pages() on npages pages of process pid, stride bytes apart from
+ * addr: page i to nodes[i], or a query when nodes is NULL. Its return
+ * value, or -errno.
+ */
+static inline long pm_move_each_pid(pid_t pid, void *addr, unsigned long npages,
+				    size_t stride, const int *nodes,
+				    int *status, int flags)
 {
 	void **pages = calloc(npages, sizeof(*pages));
 	unsigned long i;
@@ -77,32 +91,33 @@ static inline long pm_where_pid(pid_t pid, void *addr, unsigned long npages,
 		return -ENOMEM;
 	for (i = 0; i < npages; i++)
 		pages[i] = (char *)addr + i * stride;
-	ret = move_pages(pid, npages, pages, NULL, status, 0);
+	ret = move_pages(pid, npages, pages, nodes, status, flags);
 	if (ret < 0)
 		ret = -errno;
 	free(pages);
 	return ret;
 }
 
+/* Query the nodes of npages pages of process pid: 0 or -errno. */
+static inline long pm_where_pid(pid_t pid, void *addr, unsigned long npages,
+				size_t stride, int *status)
+{
+	return pm_move_each_pid(pid, addr, npages, stride, NULL, status, 0);
+}
+
 /* Move npages pages of process pid to node: move_pages() or -errno. */
 static inline long pm_move_pid(pid_t pid, void *addr, unsigned long npages,
 			       size_t stride, int node, int *status, int flags)
 {
-	void **pages = calloc(npages, sizeof(*pages));
 	int *nodes = calloc(npages, sizeof(*nodes));
 	unsigned long i;
 	long ret;
 
-	if (!pages || !nodes)
+	if (!nodes)
 		return -ENOMEM;
-	for (i = 0; i < npages; i++) {
-		pages[i] = (char *)addr + i * stride;
+	for (i = 0; i < npages; i++)
 		nodes[i] = node;
-	}
-	ret = move_pages(pid, npages, pages, nodes, status, flags);
-	if (ret < 0)
-		ret = -errno;
-	free(pages);
+	ret = pm_move_each_pid(pid, addr, npages, stride, nodes, status, flags);
 	free(nodes);
 	return ret;
 }

@@ -232,4 +232,101 @@ static inline long pm_numa_maps_count(pid_t pid, void *addr, int node)
 	return v;
 }
 
+/* nodes[0..nr) as a one-word node mask, or 0 when a node does not fit. */
+static inline unsigned long pm_node_mask(const int *nodes, int nr)
+{
+	unsigned long mask = 0;
+	int k;
+
+	for (k = 0; k < nr; k++) {
+		if (nodes[k] >= (int)(8 * sizeof(mask)))
+			return 0;
+		mask |= 1UL << nodes[k];
+	}
+	return mask;
+}
+
+/* The index of node in set[0..n), or -1. */
+static inline int pm_node_index(int node, const int *set, int n)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (set[k] == node)
+			return k;
+	return -1;
+}
+
+/*
+ * Where 6.1 do_migrate_pages() (migrate_pages(2), cpusets) sends a page
+ * on node: node_remap() maps the k-th node of from to the (k % weight)-th
+ * node of to; when the sets differ in weight, the nodes of to stay.
+ */
+static inline int pm_remapped(int node, const int *from, int nfrom,
+			      const int *to, int nto)
+{
+	int k = pm_node_index(node, from, nfrom);
+
+	if (k < 0 || (nfrom != nto && pm_node_index(node, to, nto) >= 0))
+		return node;
+	return to[k % nto];
+}
+
+/* First page whose status is not want[i], or -1. */
+static inline long pm_first_misplaced(const int *status, const int *want,
+				      unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (status[i] != want[i])
+			return (long)i;
+	return -1;
+}
+
+/* How many of want[0..n) are node. */
+static inline long pm_count_node(const int *want, unsigned long n, int node)
+{
+	unsigned long i;
+	long c = 0;
+
+	for (i = 0; i < n; i++)
+		c += want[i] == node;
+	return c;
+}
+
+/*
+ * Assert that page i of [addr, addr + n * psz) in process pid (0: this
+ * one) is on node want[i], as a move_pages() query and the counts in
+ * /proc/PID/numa_maps for each of nodes[0..nr) see it (addr must start
+ * its vma).
+ */
+#define PM_ASSERT_PLACED(pid, addr, n, psz, want, nodes, nr, what) do {	\
+	const int *__want = (want), *__nodes = (nodes);			\
+	const char *__what = (what);					\
+	unsigned long __n = (n);					\
+	void *__addr = (addr);						\
+	pid_t __pid = (pid);						\
+	int *__st = calloc(__n, sizeof(int));				\
+	long __i, __c;							\
+	int __k;							\
+									\
+	if (!__pid)							\
+		__pid = getpid();					\
+	ASSERT_NE(NULL, __st);						\
+	ASSERT_EQ(0, pm_where_pid(__pid, __addr, __n, (psz), __st));	\
+	__i = pm_first_misplaced(__st, __want, __n);			\
+	ASSERT_EQ(-1, __i)						\
+		TH_LOG("%s: page %ld on %d, expected node %d", __what,	\
+		       __i, __i >= 0 ? __st[__i] : 0,			\
+		       __i >= 0 ? __want[__i] : 0);			\
+	for (__k = 0; __k < (nr); __k++) {				\
+		__c = pm_numa_maps_count(__pid, __addr, __nodes[__k]);	\
+		ASSERT_EQ(pm_count_node(__want, __n, __nodes[__k]), __c) \
+			TH_LOG("%s: numa_maps of %d at %p: N%d=%ld",	\
+			       __what, __pid, __addr, __nodes[__k], __c); \
+	}								\
+	free(__st);							\
+} while (0)
+
 #endif /* PM_USERS_UTIL_H */
