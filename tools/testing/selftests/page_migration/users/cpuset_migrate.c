@@ -55,8 +55,9 @@ static int wr(const char *dir, const char *file, const char *fmt, long v)
 	return pm_write_str(path, val);
 }
 
-/* All pages of the target on node, within 5 s; -1 or the bad index. */
-static long wait_on(pid_t pid, char *addr, size_t psz, int node, int *status)
+/* Page i of the target on want[i] within 5 s: -1, the bad index, or -2. */
+static long wait_placed(pid_t pid, char *addr, size_t psz, const int *want,
+			int *status)
 {
 	long i = 0;
 	int tries;
@@ -64,7 +65,7 @@ static long wait_on(pid_t pid, char *addr, size_t psz, int node, int *status)
 	for (tries = 0; tries < 50; tries++) {
 		if (pm_where_pid(pid, addr, NPAGES, psz, status))
 			return -2;
-		i = pm_first_status_not(status, NPAGES, node);
+		i = pm_first_misplaced(status, want, NPAGES);
 		if (i < 0)
 			return -1;
 		usleep(100000);
@@ -72,32 +73,63 @@ static long wait_on(pid_t pid, char *addr, size_t psz, int node, int *status)
 	return i;
 }
 
-#define EXPECT_TARGET_ON(node, what) do {				\
+#define EXPECT_TARGET_PLACED(want, what) do {				\
+	const int *_want = (want);					\
 	int _st[NPAGES];						\
-	long _i = wait_on(self->t.pid, self->t.addr, self->psz, node, _st); \
+	long _i = wait_placed(self->t.pid, self->t.addr, self->psz,	\
+			      _want, _st);				\
 	EXPECT_EQ(-1, _i) {						\
 		TH_LOG("%s: page %ld on %d, expected node %d", what, _i,	\
-		       _i >= 0 ? _st[_i] : -1, node);			\
+		       _i >= 0 ? _st[_i] : -1, _i >= 0 ? _want[_i] : -1); \
 	}								\
 	EXPECT_EQ(-1, pm_target_verify(&self->t)) {			\
 		TH_LOG("%s: contents differ", what);			\
 	}								\
 } while (0)
 
-TEST_F_TIMEOUT(cs, v2_mems_change_and_attach_migrate, 120)
+#define EXPECT_TARGET_ON(node, what) do {				\
+	int _on[NPAGES], _k;						\
+	for (_k = 0; _k < NPAGES; _k++)					\
+		_on[_k] = (node);					\
+	EXPECT_TARGET_PLACED(_on, what);				\
+} while (0)
+
+/* A v2 cpuset cgroup at V2DIR: 0, or 1 and SKIP() when there is none. */
+static int v2_make(struct __test_metadata *_metadata, int *was_on)
 {
 	char ctl[256];
-	int was_on, ret;
 
-	PM_RETURN_IF_SKIPPED();
 	if (pm_read_str(CG2 "/cgroup.controllers", ctl, sizeof(ctl)) < 0 ||
-	    !strstr(ctl, "cpuset"))
-		SKIP(return, "no cgroup2 cpuset controller at " CG2);
-	ASSERT_LE(0, pm_read_str(CG2 "/cgroup.subtree_control", ctl, sizeof(ctl)));
-	was_on = strstr(ctl, "cpuset") != NULL;
+	    !strstr(ctl, "cpuset")) {
+		SKIP(return 1, "no cgroup2 cpuset controller at " CG2);
+	}
+	ASSERT_LE(0, pm_read_str(CG2 "/cgroup.subtree_control", ctl,
+				 sizeof(ctl)));
+	*was_on = strstr(ctl, "cpuset") != NULL;
 	ASSERT_EQ(0, pm_write_str(CG2 "/cgroup.subtree_control", "+cpuset"));
 	rmdir(V2DIR);
 	ASSERT_EQ(0, mkdir(V2DIR, 0755));
+	return 0;
+}
+
+/* Move the target back to the root, stop it, and remove V2DIR. */
+static void v2_remove(struct __test_metadata *_metadata,
+		      struct pm_target *t, int was_on)
+{
+	EXPECT_EQ(0, wr(CG2, "cgroup.procs", "%ld", t->pid));
+	pm_target_stop(t);
+	EXPECT_EQ(0, rmdir(V2DIR));
+	if (!was_on)
+		EXPECT_EQ(0, pm_write_str(CG2 "/cgroup.subtree_control", "-cpuset"));
+}
+
+TEST_F_TIMEOUT(cs, v2_mems_change_and_attach_migrate, 120)
+{
+	int was_on, ret;
+
+	PM_RETURN_IF_SKIPPED();
+	if (v2_make(_metadata, &was_on))
+		return;
 	ASSERT_EQ(0, wr(V2DIR, "cpuset.mems", "%ld", self->n0));
 
 	/* mems 0 -> 1 with the task inside. */
@@ -118,11 +150,63 @@ TEST_F_TIMEOUT(cs, v2_mems_change_and_attach_migrate, 120)
 	EXPECT_EQ(0, wr(V2DIR, "cpuset.mems", "%ld", self->n1));
 	EXPECT_EQ(0, wr(V2DIR, "cgroup.procs", "%ld", self->t.pid));
 	EXPECT_TARGET_ON(self->n1, "attached to a cgroup with mems n1");
-	EXPECT_EQ(0, wr(CG2, "cgroup.procs", "%ld", self->t.pid));
-	pm_target_stop(&self->t);
-	EXPECT_EQ(0, rmdir(V2DIR));
-	if (!was_on)
-		EXPECT_EQ(0, pm_write_str(CG2 "/cgroup.subtree_control", "-cpuset"));
+	v2_remove(_metadata, &self->t, was_on);
+}
+
+/* cpuset.mems as a list of nodes[0..nr). */
+static int write_mems(const int *nodes, int nr)
+{
+	char list[4 * PM_MAX_NODES] = "";
+	int k, len = 0;
+
+	for (k = 0; k < nr; k++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%d",
+				k ? "," : "", nodes[k]);
+	return pm_write_str(V2DIR "/cpuset.mems", list);
+}
+
+/*
+ * mems from the first half of the memory nodes to the second half and
+ * back, with the task's pages on every node of the first half: each
+ * page goes where pm_remapped() says.
+ */
+TEST_F_TIMEOUT(cs, v2_mems_remap_node_sets, 120)
+{
+	int nodes[PM_MAX_NODES], want[NPAGES], status[NPAGES];
+	int nr, half, was_on, i;
+
+	PM_RETURN_IF_SKIPPED();
+	nr = pm_memory_nodes(nodes, PM_MAX_NODES);
+	half = nr / 2;
+	if (v2_make(_metadata, &was_on))
+		return;
+	ASSERT_EQ(0, write_mems(nodes, half));
+	ASSERT_EQ(0, pm_target_start(&self->t, NPAGES * self->psz, 63, -1,
+				     0, 1));
+	ASSERT_EQ(0, wr(V2DIR, "cgroup.procs", "%ld", self->t.pid));
+	for (i = 0; i < NPAGES; i++)
+		want[i] = nodes[i % half];
+	pm_status_poison(status, NPAGES);
+	ASSERT_EQ(0, pm_move_each_pid(self->t.pid, self->t.addr, NPAGES,
+				      self->psz, want, status, MPOL_MF_MOVE));
+	EXPECT_TARGET_PLACED(want, "placed over the first half");
+
+	EXPECT_EQ(0, write_mems(nodes + half, nr - half));
+	for (i = 0; i < NPAGES; i++)
+		want[i] = pm_remapped(want[i], nodes, half, nodes + half,
+				      nr - half);
+	EXPECT_TARGET_PLACED(want, "mems first half -> second half");
+	PM_ASSERT_PLACED(self->t.pid, self->t.addr, NPAGES, self->psz, want,
+			 nodes, nr, "mems first half -> second half");
+
+	EXPECT_EQ(0, write_mems(nodes, half));
+	for (i = 0; i < NPAGES; i++)
+		want[i] = pm_remapped(want[i], nodes + half, nr - half, nodes,
+				      half);
+	EXPECT_TARGET_PLACED(want, "mems second half -> first half");
+	PM_ASSERT_PLACED(self->t.pid, self->t.addr, NPAGES, self->psz, want,
+			 nodes, nr, "mems second half -> first half");
+	v2_remove(_metadata, &self->t, was_on);
 }
 
 TEST_F_TIMEOUT(cs, v1_memory_migrate_on_attach, 120)

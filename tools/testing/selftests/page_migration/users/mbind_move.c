@@ -9,6 +9,8 @@
  *                      a shared folio is skipped, not "unmovable");
  *                      MOVE_ALL (CAP_SYS_NICE) moves them
  *   MOVE_ALL w/o cap   -EPERM; unknown flags -EINVAL
+ *   MPOL_INTERLEAVE    pages off the set move, each to the node of its
+ *                      offset in the vma; pages on the set stay
  * Contents are checked after every call.
  */
 #define _GNU_SOURCE
@@ -243,6 +245,62 @@ TEST_F_TIMEOUT(mb, shared_pages_need_move_all, 120)
 	kill(pid, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	close(sync[0]);
+}
+
+/*
+ * mbind(MPOL_INTERLEAVE over set[0..nset), flags) on the buffer, and the
+ * placement 6.1 gives: a page on a node of the set stays (see
+ * queue_pages_required()), the others move to set[off % nset], off
+ * being vm_pgoff plus the page's index in the vma (interleave_nid()):
+ * the virtual page number for private anon, the file index otherwise,
+ * cut to an unsigned int by offset_il_node().
+ */
+static void interleave(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(mb) *self, bool anon, int *want,
+		       const int *set, int nset, unsigned int flags,
+		       const char *what)
+{
+	unsigned long mask = pm_node_mask(set, nset);
+	unsigned long off = anon ? (uintptr_t)self->buf / self->psz : 0;
+	int nodes[PM_MAX_NODES], nr = pm_memory_nodes(nodes, PM_MAX_NODES);
+	int i;
+
+	for (i = 0; i < NPAGES; i++)
+		if (pm_node_index(want[i], set, nset) < 0)
+			want[i] = set[(unsigned int)(off + i) % nset];
+	errno = 0;
+	EXPECT_EQ(0, mbind(self->buf, self->len, MPOL_INTERLEAVE, &mask,
+			   MAXNODE, flags)) {
+		TH_LOG("%s: mbind(INTERLEAVE %#lx, %#x): %s", what, mask,
+		       flags, strerror(errno));
+	}
+	EXPECT_EQ(MPOL_INTERLEAVE, policy_at(self->buf));
+	PM_ASSERT_PLACED(0, self->buf, NPAGES, self->psz, want, nodes, nr,
+			 what);
+	PM_ASSERT_CONTENT(self->buf, self->len, 51, self->psz, what);
+}
+
+/*
+ * From n0 (the first node) to every other node, the pages on the last
+ * one then to every node but it, and over every node nothing moves.
+ */
+TEST_F_TIMEOUT(mb, interleave_over_every_node, 120)
+{
+	int nodes[PM_MAX_NODES], want[NPAGES], nr, i;
+	bool anon = variant->kind == ANON;
+
+	PM_RETURN_IF_SKIPPED();
+	nr = pm_memory_nodes(nodes, PM_MAX_NODES);
+	if (!pm_node_mask(nodes, nr))
+		SKIP(return, "a node does not fit one mask word");
+	for (i = 0; i < NPAGES; i++)
+		want[i] = self->n0;
+	interleave(_metadata, self, anon, want, nodes + 1, nr - 1,
+		   MPOL_MF_MOVE, "interleave over every node but the first");
+	interleave(_metadata, self, anon, want, nodes, nr - 1, MPOL_MF_MOVE,
+		   "interleave over every node but the last");
+	interleave(_metadata, self, anon, want, nodes, nr,
+		   MPOL_MF_MOVE | MPOL_MF_STRICT, "interleave over every node");
 }
 
 struct mbarg {

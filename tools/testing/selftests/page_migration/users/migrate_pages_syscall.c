@@ -4,7 +4,8 @@
  * process moved from {n0} to {n1}, by itself, by a privileged process,
  * by an unprivileged one of the same uid, and refused (-EPERM) for a
  * caller that fails ptrace_may_access(PTRACE_MODE_READ_REALCREDS); also
- * numactl's migratepages(8). Placement is checked with move_pages()
+ * numactl's migratepages(8); and the remapping of one node set onto
+ * another over every memory node. Placement is checked with move_pages()
  * queries and /proc/PID/numa_maps, contents by the target itself.
  * Bad input: no such pid -ESRCH, maxnode too large or bits beyond
  * MAX_NUMNODES -EINVAL, a target set empty after masking with the
@@ -216,6 +217,66 @@ TEST_F_TIMEOUT(mp, migratepages_tool, 120)
 	expect_placed(_metadata, self->t.pid, self->t.addr, self->psz,
 		      self->n1, self->n0);
 	EXPECT_EQ(-1, pm_target_verify(&self->t));
+}
+
+/*
+ * Migrate the target from the nodes from[0..nfrom) to to[0..nto), and
+ * check that each page went where pm_remapped() says.
+ */
+static void migrate_sets(struct __test_metadata *_metadata,
+			 struct pm_target *t, size_t psz, int *want,
+			 const int *nodes, int nr, const int *from, int nfrom,
+			 const int *to, int nto, const char *what)
+{
+	unsigned long fmask = pm_node_mask(from, nfrom);
+	unsigned long tmask = pm_node_mask(to, nto);
+	long ret;
+	int i;
+
+	for (i = 0; i < NPAGES; i++)
+		want[i] = pm_remapped(want[i], from, nfrom, to, nto);
+	ret = migrate_pages(t->pid, MAXNODE, &fmask, &tmask);
+	ASSERT_LE(0, ret) {
+		TH_LOG("%s (%#lx -> %#lx): %s", what, fmask, tmask,
+		       strerror(errno));
+	}
+	PM_ASSERT_PLACED(t->pid, t->addr, NPAGES, psz, want, nodes, nr, what);
+	EXPECT_EQ(-1, pm_target_verify(t)) {
+		TH_LOG("%s: contents differ", what);
+	}
+}
+
+/*
+ * Pages on each node of the first half of the memory nodes; then first
+ * half -> second half ({n0} -> {n1} on two nodes, {0,1} -> {2,3} on
+ * four), back, and every node -> the last one.
+ */
+TEST_F_TIMEOUT(mp, remap_node_sets, 120)
+{
+	int nodes[PM_MAX_NODES], want[NPAGES], status[NPAGES];
+	int nr, half, i;
+
+	PM_RETURN_IF_SKIPPED();
+	nr = pm_memory_nodes(nodes, PM_MAX_NODES);
+	if (!pm_node_mask(nodes, nr))
+		SKIP(return, "a node does not fit one mask word");
+	half = nr / 2;
+	ASSERT_EQ(0, pm_target_start(&self->t, NPAGES * self->psz, 45, -1, 0, 1));
+	for (i = 0; i < NPAGES; i++)
+		want[i] = nodes[i % half];
+	pm_status_poison(status, NPAGES);
+	ASSERT_EQ(0, pm_move_each_pid(self->t.pid, self->t.addr, NPAGES,
+				      self->psz, want, status, MPOL_MF_MOVE));
+	PM_ASSERT_PLACED(self->t.pid, self->t.addr, NPAGES, self->psz, want,
+			 nodes, nr, "placed over the first half");
+	migrate_sets(_metadata, &self->t, self->psz, want, nodes, nr,
+		     nodes, half, nodes + half, nr - half,
+		     "first half -> second half");
+	migrate_sets(_metadata, &self->t, self->psz, want, nodes, nr,
+		     nodes + half, nr - half, nodes, half,
+		     "second half -> first half");
+	migrate_sets(_metadata, &self->t, self->psz, want, nodes, nr,
+		     nodes, nr, nodes + nr - 1, 1, "every node -> the last");
 }
 
 TEST_F_TIMEOUT(mp, bad_input, 120)

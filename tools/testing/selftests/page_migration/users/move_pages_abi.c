@@ -11,8 +11,8 @@
  *   -EACCES         mapcount > 1 without MPOL_MF_MOVE_ALL
  *   -EBUSY          page that cannot be isolated from the LRU (vdso)
  * plus arrays longer than DO_PAGES_STAT_CHUNK_NR (16), mixed target
- * nodes in one call and nr_pages == 0. Contents are checked after
- * every move.
+ * nodes in one call (round-robin and in runs over every memory node)
+ * and nr_pages == 0. Contents are checked after every move.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -496,6 +496,59 @@ TEST_F_TIMEOUT(abi, mixed_target_nodes, 120)
 	}
 	EXPECT_CONTENTS(buf, len, 8);
 	munmap(buf, len);
+}
+
+#define SPREAD_PAGES	100
+
+/*
+ * The node of page i in round k: round-robin over nodes[0..nr) for the
+ * first half, then runs of 1, 2, 3, ... pages, each on the next node.
+ * Each round shifts every page one node on, so that every page moves.
+ */
+static int spread_node(const int *nodes, int nr, unsigned long i, int k)
+{
+	unsigned long j, run = 0;
+
+	if (i < SPREAD_PAGES / 2)
+		return nodes[(i + k) % nr];
+	for (j = i - SPREAD_PAGES / 2; j > run; j -= run)
+		run++;
+	return nodes[(run + k) % nr];
+}
+
+TEST_F_TIMEOUT(abi, spread_over_every_node, 120)
+{
+	size_t len = SPREAD_PAGES * self->psz;
+	int nodes[PM_MAX_NODES], want[SPREAD_PAGES], status[SPREAD_PAGES];
+	unsigned long i;
+	char what[64];
+	int nr, k;
+	char *buf;
+	long bad;
+
+	PM_RETURN_IF_SKIPPED();
+	nr = pm_memory_nodes(nodes, PM_MAX_NODES);
+	buf = pm_map_isolated(len);
+	ASSERT_NE(NULL, buf);
+	pm_fill(buf, len, 9);
+	/* Round 0 moves the pages from where they were faulted. */
+	for (k = 0; k <= nr; k++) {
+		snprintf(what, sizeof(what), "round %d over %d nodes", k, nr);
+		for (i = 0; i < SPREAD_PAGES; i++)
+			want[i] = spread_node(nodes, nr, i, k);
+		pm_status_poison(status, SPREAD_PAGES);
+		ASSERT_EQ(0, pm_move_each_pid(0, buf, SPREAD_PAGES, self->psz,
+					      want, status, MPOL_MF_MOVE));
+		bad = pm_first_misplaced(status, want, SPREAD_PAGES);
+		ASSERT_EQ(-1, bad) {
+			TH_LOG("%s: page %ld status %d, expected %d", what, bad,
+			       status[bad], want[bad]);
+		}
+		PM_ASSERT_PLACED(0, buf, SPREAD_PAGES, self->psz, want, nodes,
+				 nr, what);
+		PM_ASSERT_CONTENT(buf, len, 9, self->psz, what);
+	}
+	munmap(buf - self->psz, len + 2 * self->psz);
 }
 
 TEST_F_TIMEOUT(abi, nr_pages_zero, 120)
