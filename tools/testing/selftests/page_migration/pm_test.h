@@ -266,6 +266,14 @@ static inline uint64_t pm_pagemap(const void *addr)
 #define PM_PAGEMAP_SWAPPED	(1ULL << 62)
 #define PM_PAGEMAP_PFN		((1ULL << 55) - 1)
 
+/* The PFN mapped at addr (needs root), or 0 when none is. */
+static inline unsigned long pm_pfn(const void *addr)
+{
+	uint64_t ent = pm_pagemap(addr);
+
+	return (ent & PM_PAGEMAP_PRESENT) ? ent & PM_PAGEMAP_PFN : 0;
+}
+
 /*
  * /proc/kpageflags of the page mapped at addr (needs root): 0 and the
  * flags in *flags, or -errno (-ENOENT when nothing is mapped there).

@@ -16,9 +16,6 @@
 
 #define KSM			"/sys/kernel/mm/ksm/"
 #define NR_PAGES		32
-#define KPF_KSM			21
-#define PAGEMAP_PFN		((1ULL << 55) - 1)
-#define PAGEMAP_PRESENT		(1ULL << 63)
 #define WAIT_SCANS		3
 #define WAIT_SECONDS		60
 
@@ -66,35 +63,11 @@ static int ksm_wait_scans(int scans)
 	return 0;
 }
 
-static unsigned long pfn_of(void *addr)
-{
-	uint64_t ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	long psz = getpagesize();
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &ent, sizeof(ent), (unsigned long)addr / psz * 8) != 8)
-		ent = 0;
-	close(fd);
-	return (ent & PAGEMAP_PRESENT) ? (ent & PAGEMAP_PFN) : 0;
-}
-
 static int is_ksm(void *addr)
 {
-	unsigned long pfn = pfn_of(addr);
-	uint64_t flags = 0;
-	int fd;
+	uint64_t f;
 
-	if (!pfn)
-		return 0;
-	fd = open("/proc/kpageflags", O_RDONLY);
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &flags, 8, pfn * 8) != 8)
-		flags = 0;
-	close(fd);
-	return !!(flags & (1ULL << KPF_KSM));
+	return !pm_kpageflags(addr, &f) && (f & PM_KPF(KPF_KSM));
 }
 
 FIXTURE(ksm)
@@ -229,8 +202,8 @@ TEST_F_TIMEOUT(ksm, migrate_merged_pages, 240)
 		/* No merging across nodes: r3 must stay on its own node. */
 		ASSERT_EQ(self->node_a, st)
 			TH_LOG("r3 page %d merged onto node %d", i, st);
-		ASSERT_NE(pfn_of(self->r1 + i * self->psz),
-			  pfn_of(self->r3 + i * self->psz))
+		ASSERT_NE(pm_pfn(self->r1 + i * self->psz),
+			  pm_pfn(self->r3 + i * self->psz))
 			TH_LOG("r3 page %d shares the moved page", i);
 	}
 	ASSERT_EQ(NR_PAGES, ksm_after) TH_LOG("only %d moved pages still merged",

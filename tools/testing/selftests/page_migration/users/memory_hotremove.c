@@ -24,8 +24,6 @@
 #define FILE_MB		32
 #define SHMEM_MB	64
 #define MNT		"/tmp/pm-hotremove"
-#define PAGEMAP_PFN	((1ULL << 55) - 1)
-#define PAGEMAP_PRESENT	(1ULL << 63)
 
 FIXTURE(hotremove)
 {
@@ -149,35 +147,21 @@ FIXTURE_TEARDOWN(hotremove)
 		block_state(self->blocks[i], "online_movable", 1);
 }
 
-static unsigned long pfn_of(int pagemap, void *addr, size_t psz)
-{
-	uint64_t ent = 0;
-
-	if (pread(pagemap, &ent, sizeof(ent),
-		  (unsigned long)addr / psz * sizeof(ent)) != sizeof(ent))
-		return 0;
-	return (ent & PAGEMAP_PRESENT) ? (ent & PAGEMAP_PFN) : 0;
-}
-
 /* How many pages of [buf, buf+len) sit in the test's memory blocks. */
 static long pages_on_blocks(FIXTURE_DATA(hotremove) *self, char *buf,
 			    size_t len)
 {
-	int pagemap = open("/proc/self/pagemap", O_RDONLY);
 	unsigned long pfn;
 	long count = 0;
 	size_t off;
 	int i;
 
-	if (pagemap < 0)
-		return -1;
 	for (off = 0; off < len; off += self->psz) {
-		pfn = pfn_of(pagemap, buf + off, self->psz);
+		pfn = pm_pfn(buf + off);
 		for (i = 0; pfn && i < self->nr_blocks; i++)
 			if (pfn / self->block_pages == (unsigned long)self->blocks[i])
 				count++;
 	}
-	close(pagemap);
 	return count;
 }
 
