@@ -15,7 +15,7 @@ g() { git -C "$GIT" -c user.name="page-migration harness" -c user.email=pm@local
 GROUPS_=(
 	"include/linux/migrate.h mm/migrate.c mm/migrate_*.c|mm: migrate: replace the migration core with our own|0001-mm-build-our-migration-core-files.patch"
 	"Documentation|Documentation/mm: describe our page migration engine"
-	"tools/testing/selftests/page_migration|selftests: page_migration: add per-page-kind migration tests"
+	"tools/testing/selftests/page_migration|selftests: page_migration: add page-kind and user-scenario migration tests"
 )
 
 make_base_repo() {
