@@ -30,19 +30,25 @@ FIXTURE(cs)
 	size_t psz;
 	int n0, n1;
 	struct pm_target t;
+	int v2_was_on;	/* -1: no V2DIR made; else "+cpuset" was on before */
 };
 
 FIXTURE_SETUP(cs)
 {
 	self->psz = getpagesize();
 	self->t.pid = 0;
+	self->v2_was_on = -1;
 	pm_pick_nodes(&self->n0, &self->n1);
 	if (self->n0 < 0)
 		SKIP(return, "needs two NUMA nodes with memory");
 }
 
+static void v2_remove(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(cs) *self);
+
 FIXTURE_TEARDOWN(cs)
 {
+	v2_remove(_metadata, self);
 	pm_target_stop(&self->t);
 }
 
@@ -95,7 +101,7 @@ static long wait_placed(pid_t pid, char *addr, size_t psz, const int *want,
 } while (0)
 
 /* A v2 cpuset cgroup at V2DIR: 0, or 1 and SKIP() when there is none. */
-static int v2_make(struct __test_metadata *_metadata, int *was_on)
+static int v2_make(struct __test_metadata *_metadata, FIXTURE_DATA(cs) *self)
 {
 	char ctl[256];
 
@@ -105,19 +111,28 @@ static int v2_make(struct __test_metadata *_metadata, int *was_on)
 	}
 	ASSERT_LE(0, pm_read_str(CG2 "/cgroup.subtree_control", ctl,
 				 sizeof(ctl)));
-	*was_on = strstr(ctl, "cpuset") != NULL;
+	self->v2_was_on = strstr(ctl, "cpuset") != NULL;
 	ASSERT_EQ(0, pm_write_str(CG2 "/cgroup.subtree_control", "+cpuset"));
 	rmdir(V2DIR);
 	ASSERT_EQ(0, mkdir(V2DIR, 0755));
 	return 0;
 }
 
-/* Move the target back to the root, stop it, and remove V2DIR. */
+/*
+ * Undo v2_make(), also after a failed assertion (from the teardown):
+ * move the target back to the root, stop it, and remove V2DIR.
+ */
 static void v2_remove(struct __test_metadata *_metadata,
-		      struct pm_target *t, int was_on)
+		      FIXTURE_DATA(cs) *self)
 {
-	EXPECT_EQ(0, wr(CG2, "cgroup.procs", "%ld", t->pid));
-	pm_target_stop(t);
+	int was_on = self->v2_was_on;
+
+	if (was_on < 0)
+		return;
+	self->v2_was_on = -1;
+	if (self->t.pid > 0)
+		EXPECT_EQ(0, wr(CG2, "cgroup.procs", "%ld", self->t.pid));
+	pm_target_stop(&self->t);
 	EXPECT_EQ(0, rmdir(V2DIR));
 	if (!was_on)
 		EXPECT_EQ(0, pm_write_str(CG2 "/cgroup.subtree_control", "-cpuset"));
@@ -125,10 +140,10 @@ static void v2_remove(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(cs, v2_mems_change_and_attach_migrate, 120)
 {
-	int was_on, ret;
+	int ret;
 
 	PM_RETURN_IF_SKIPPED();
-	if (v2_make(_metadata, &was_on))
+	if (v2_make(_metadata, self))
 		return;
 	ASSERT_EQ(0, wr(V2DIR, "cpuset.mems", "%ld", self->n0));
 
@@ -150,7 +165,7 @@ TEST_F_TIMEOUT(cs, v2_mems_change_and_attach_migrate, 120)
 	EXPECT_EQ(0, wr(V2DIR, "cpuset.mems", "%ld", self->n1));
 	EXPECT_EQ(0, wr(V2DIR, "cgroup.procs", "%ld", self->t.pid));
 	EXPECT_TARGET_ON(self->n1, "attached to a cgroup with mems n1");
-	v2_remove(_metadata, &self->t, was_on);
+	v2_remove(_metadata, self);
 }
 
 /* cpuset.mems as a list of nodes[0..nr). */
@@ -173,12 +188,12 @@ static int write_mems(const int *nodes, int nr)
 TEST_F_TIMEOUT(cs, v2_mems_remap_node_sets, 120)
 {
 	int nodes[PM_MAX_NODES], want[NPAGES], status[NPAGES];
-	int nr, half, was_on, i;
+	int nr, half, i;
 
 	PM_RETURN_IF_SKIPPED();
 	nr = pm_memory_nodes(nodes, PM_MAX_NODES);
 	half = nr / 2;
-	if (v2_make(_metadata, &was_on))
+	if (v2_make(_metadata, self))
 		return;
 	ASSERT_EQ(0, write_mems(nodes, half));
 	ASSERT_EQ(0, pm_target_start(&self->t, NPAGES * self->psz, 63, -1,
@@ -206,7 +221,7 @@ TEST_F_TIMEOUT(cs, v2_mems_remap_node_sets, 120)
 	EXPECT_TARGET_PLACED(want, "mems second half -> first half");
 	PM_ASSERT_PLACED(self->t.pid, self->t.addr, NPAGES, self->psz, want,
 			 nodes, nr, "mems second half -> first half");
-	v2_remove(_metadata, &self->t, was_on);
+	v2_remove(_metadata, self);
 }
 
 TEST_F_TIMEOUT(cs, v1_memory_migrate_on_attach, 120)
