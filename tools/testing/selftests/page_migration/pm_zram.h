@@ -75,7 +75,11 @@ static inline int pm_zram_start(const char *disksize)
 	if (fd)
 		return fd;
 	fd = open("/dev/zram0", O_RDWR | O_DIRECT);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0) {
+		fd = -errno;
+		pm_write_str(PM_ZRAM "/reset", "1");
+	}
+	return fd;
 }
 
 static inline int pm_zram_reset(int fd)
