@@ -247,18 +247,27 @@ static inline long pm_meminfo_kb(const char *key)
 	return pm_file_field("/proc/meminfo", key);
 }
 
-/* The /proc/self/pagemap entry of addr, or 0 on error. */
+/*
+ * The /proc/self/pagemap entry of addr, or 0 on error. The file stays
+ * open, reopened in a forked child (/proc/self was the parent's).
+ */
 static inline uint64_t pm_pagemap(const void *addr)
 {
+	static int fd = -1;
+	static pid_t owner;
 	uint64_t ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
 
-	if (fd < 0)
-		return 0;
+	if (fd < 0 || owner != getpid()) {
+		if (fd >= 0)
+			close(fd);
+		fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+		owner = getpid();
+		if (fd < 0)
+			return 0;
+	}
 	if (pread(fd, &ent, sizeof(ent),
 		  ((uintptr_t)addr / getpagesize()) * sizeof(ent)) != sizeof(ent))
 		ent = 0;
-	close(fd);
 	return ent;
 }
 
