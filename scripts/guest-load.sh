@@ -17,6 +17,7 @@ while :; do
 	if [ "$status" != 0 ]; then
 		failed=$((failed + 1))
 		echo "load: run $runs of '$*' exited with status $status"
+		sleep 1	# a command that fails at once must not spin
 	fi
 	[ -e "$PM_LOAD_STOP" ] && break
 done
