@@ -141,6 +141,20 @@ TEST_F_TIMEOUT(abi, already_on_target_reports_node, 120)
 	munmap(buf, len);
 }
 
+/* A query and a move of n (<= 4) untouched pages both report want. */
+static void expect_untouched(struct __test_metadata *_metadata, char *buf,
+			     unsigned long n, size_t psz, int node, int want)
+{
+	int status[4];
+
+	memset(status, 0x7f, sizeof(status));
+	EXPECT_EQ(0, pm_where(buf, n, psz, status));
+	EXPECT_ALL_STATUS(status, n, want, "query of untouched pages");
+	memset(status, 0x7f, sizeof(status));
+	EXPECT_EQ(0, pm_move(buf, n, psz, node, status, MPOL_MF_MOVE));
+	EXPECT_ALL_STATUS(status, n, want, "move of untouched pages");
+}
+
 TEST_F_TIMEOUT(abi, untouched_anon_is_efault, 120)
 {
 	const unsigned long n = 4;
@@ -151,12 +165,7 @@ TEST_F_TIMEOUT(abi, untouched_anon_is_efault, 120)
 	PM_RETURN_IF_SKIPPED();
 	buf = pm_map(len, MAP_PRIVATE | MAP_ANONYMOUS);
 	ASSERT_NE(NULL, buf);
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_where(buf, n, self->psz, status));
-	EXPECT_ALL_STATUS(status, n, -EFAULT, "query of untouched anon");
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
-	EXPECT_ALL_STATUS(status, n, -EFAULT, "move of untouched anon");
+	expect_untouched(_metadata, buf, n, self->psz, self->n1, -EFAULT);
 	/* move_pages() must not have populated anything. */
 	EXPECT_EQ(0, pm_pagemap(buf) & PM_PAGEMAP_PRESENT);
 	/* A page table exists now (neighbour touched): still -EFAULT. */
@@ -177,12 +186,7 @@ TEST_F_TIMEOUT(abi, untouched_shmem_is_enoent, 120)
 	PM_RETURN_IF_SKIPPED();
 	buf = pm_map(len, MAP_SHARED | MAP_ANONYMOUS);
 	ASSERT_NE(NULL, buf);
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_where(buf, n, self->psz, status));
-	EXPECT_ALL_STATUS(status, n, -ENOENT, "query of untouched shmem");
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
-	EXPECT_ALL_STATUS(status, n, -ENOENT, "move of untouched shmem");
+	expect_untouched(_metadata, buf, n, self->psz, self->n1, -ENOENT);
 	/* Touched shmem pages move like any other. */
 	pm_fill(buf, len, 4);
 	memset(status, 0x7f, sizeof(status));

@@ -56,6 +56,18 @@ static long first_bad(const char *b, size_t len, unsigned long seed)
 	return -1;
 }
 
+/* Private anon memory filled with seed's pattern, or NULL. */
+static char *map_filled(size_t len, unsigned long seed)
+{
+	char *b = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (b == MAP_FAILED)
+		return NULL;
+	fill(b, len, seed);
+	return b;
+}
+
 /* First two nodes listed in /sys/devices/system/node/has_memory. */
 static void pick_nodes(int *a, int *b)
 {
@@ -176,10 +188,8 @@ TEST_F(compat, move_and_query)
 
 	if (_metadata->skip)
 		return;
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(buf != MAP_FAILED);
-	fill(buf, len, 31);
+	buf = map_filled(len, 31);
+	ASSERT_TRUE(buf != NULL);
 	for (k = 0; k < 4; k++) {
 		int node = k % 2 ? self->n0 : self->n1;
 
@@ -206,10 +216,8 @@ TEST_F(compat, u32_pointer_array_layout)
 
 	if (_metadata->skip)
 		return;
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(buf != MAP_FAILED);
-	fill(buf, len, 32);
+	buf = map_filled(len, 32);
+	ASSERT_TRUE(buf != NULL);
 	/* Holes at 3, 10, 17, ... to catch any misaligned chunk. */
 	for (i = 3; i < n; i += 7)
 		ASSERT_EQ(0, munmap(buf + i * self->psz, self->psz));
@@ -301,13 +309,11 @@ TEST_F(compat, bad_input)
 
 	if (_metadata->skip)
 		return;
-	buf = mmap(NULL, self->psz, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = map_filled(self->psz, 33);
 	none = mmap(NULL, self->psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
-	ASSERT_TRUE(buf != MAP_FAILED);
+	ASSERT_TRUE(buf != NULL);
 	ASSERT_TRUE(none != MAP_FAILED);
-	fill(buf, self->psz, 33);
 	page = buf;
 	node = self->n0;
 	ASSERT_EQ(0, sys_move_pages(0, 1, &page, &node, &status, MF_MOVE));
@@ -365,10 +371,8 @@ TEST_F(compat, shared_page_and_move_all)
 
 	if (_metadata->skip)
 		return;
-	buf = mmap(NULL, self->psz, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(buf != MAP_FAILED);
-	fill(buf, self->psz, 34);
+	buf = map_filled(self->psz, 34);
+	ASSERT_TRUE(buf != NULL);
 	page = buf;
 	node = self->n0;
 	ASSERT_EQ(0, sys_move_pages(0, 1, &page, &node, &status, MF_MOVE));
@@ -417,10 +421,8 @@ TEST_F(compat, query_beyond_one_chunk)
 
 	if (_metadata->skip)
 		return;
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(buf != MAP_FAILED);
-	fill(buf, len, 35);
+	buf = map_filled(len, 35);
+	ASSERT_TRUE(buf != NULL);
 	for (i = 0; i < n; i++)
 		status[i] = i < 20 ? self->n0 : self->n1;
 	/* Pages 0-19 on n0, 20-39 on n1: a misread entry shows. */
