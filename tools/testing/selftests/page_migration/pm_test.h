@@ -417,12 +417,15 @@ static inline void pm_checker_stop(struct pm_checker *c)
 }
 
 /* Assert that status[0..n) all equal want; name the first page that does not. */
-#define PM_ASSERT_STATUS(status, n, want, what) do {			\
+/* Every status[i] must be want: CHECK is ASSERT_EQ or EXPECT_EQ. */
+#define PM_CHECK_STATUS(CHECK, status, n, want, what) do {		\
 	long __i = pm_first_status_not((status), (n), (want));		\
-	ASSERT_EQ(-1, __i)						\
+	CHECK(-1, __i)							\
 		TH_LOG("%s: page %ld has status %d, expected %d",	\
 		       (what), __i, __i >= 0 ? (status)[__i] : 0, (want)); \
 } while (0)
+#define PM_ASSERT_STATUS(...)	PM_CHECK_STATUS(ASSERT_EQ, __VA_ARGS__)
+#define PM_EXPECT_STATUS(...)	PM_CHECK_STATUS(EXPECT_EQ, __VA_ARGS__)
 
 /* The node of the page at addr (move_pages() query), or its error. */
 static inline int pm_node_of(const void *addr)
@@ -435,17 +438,45 @@ static inline int pm_node_of(const void *addr)
 }
 
 /* Assert that buf holds pm_fill(seed) byte for byte. */
-#define PM_ASSERT_CONTENT(buf, len, seed, psz, what) do {		\
+/* buf holds the pattern of seed: CHECK is ASSERT_EQ or EXPECT_EQ. */
+#define PM_CHECK_CONTENT(CHECK, buf, len, seed, psz, what) do {	\
 	long __b = pm_first_bad((buf), (len), (seed));			\
-	ASSERT_EQ(-1, __b)						\
+	CHECK(-1, __b)						\
 		TH_LOG("%s: byte %ld (page %ld, on node %d) is 0x%02x, expected 0x%02x", \
 		       (what), __b, __b / (long)(psz),			\
 		       __b >= 0 ? pm_node_of((const char *)(buf) + __b) : -1, \
 		       __b >= 0 ? ((const unsigned char *)(buf))[__b] : 0, \
 		       __b >= 0 ? pm_byte((seed), __b) : 0);		\
 } while (0)
+#define PM_ASSERT_CONTENT(...)	PM_CHECK_CONTENT(ASSERT_EQ, __VA_ARGS__)
+#define PM_EXPECT_CONTENT(...)	PM_CHECK_CONTENT(EXPECT_EQ, __VA_ARGS__)
 
 /* Fill status[] with a value no kernel answer has (0x7f7f7f7f). */
+/* call must fail with errno err (checked exactly). */
+#define PM_EXPECT_ERRNO(err, call) do {					\
+	long __r;							\
+	errno = 0;							\
+	__r = (call);							\
+	EXPECT_EQ(-1, __r)						\
+		TH_LOG("%s returned %ld, expected -1/%s", #call, __r,	\
+		       strerror(err));					\
+	EXPECT_EQ(err, errno)						\
+		TH_LOG("%s: errno %d (%s), expected %d (%s)", #call,	\
+		       errno, strerror(errno), err, strerror(err));	\
+} while (0)
+
+/* The pid of a child that has exited and been reaped, or -1. */
+static inline pid_t pm_reaped_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+		return -1;
+	return pid;
+}
+
 static inline void pm_status_poison(int *status, unsigned long n)
 {
 	unsigned long i;

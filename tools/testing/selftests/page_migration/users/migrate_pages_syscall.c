@@ -78,17 +78,6 @@ static void expect_placed(struct __test_metadata *_metadata, pid_t pid,
 	}
 }
 
-#define EXPECT_ERRNO(err, call) do {					\
-	long _r;							\
-	errno = 0;							\
-	_r = (call);							\
-	EXPECT_EQ(-1, _r);						\
-	EXPECT_EQ(err, errno) {						\
-		TH_LOG("%s: errno %d (%s), expected %d (%s)", #call,	\
-		       errno, strerror(errno), err, strerror(err));	\
-	}								\
-} while (0)
-
 TEST_F_TIMEOUT(mp, self_from_n0_to_n1, 120)
 {
 	size_t len = NPAGES * self->psz;
@@ -282,39 +271,35 @@ TEST_F_TIMEOUT(mp, remap_node_sets, 120)
 TEST_F_TIMEOUT(mp, bad_input, 120)
 {
 	unsigned long big[2] = { 0, 1UL << 63 }, empty = 0, *none;
-	int st;
 	pid_t pid;
 
 	PM_RETURN_IF_SKIPPED();
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0)
-		_exit(0);
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	EXPECT_ERRNO(ESRCH, migrate_pages(pid, MAXNODE, &self->from, &self->to));
+	pid = pm_reaped_pid();
+	ASSERT_LT(0, pid);
+	PM_EXPECT_ERRNO(ESRCH, migrate_pages(pid, MAXNODE, &self->from, &self->to));
 	/* maxnode - 1 > PAGE_SIZE * 8 */
-	EXPECT_ERRNO(EINVAL, migrate_pages(0, self->psz * 8 + 2, &self->from,
+	PM_EXPECT_ERRNO(EINVAL, migrate_pages(0, self->psz * 8 + 2, &self->from,
 					   &self->to));
 	/* A bit set beyond MAX_NUMNODES. */
 	if (numa_num_possible_nodes() < 64) {
 		big[0] = self->to;
 		big[1] = 0;
 		big[0] |= 1UL << 63;
-		EXPECT_ERRNO(EINVAL, migrate_pages(0, MAXNODE, &self->from, big));
+		PM_EXPECT_ERRNO(EINVAL, migrate_pages(0, MAXNODE, &self->from, big));
 	}
 	big[0] = self->to;
 	big[1] = 1UL << 5;
-	EXPECT_ERRNO(EINVAL, migrate_pages(0, 2 * MAXNODE - 1, &self->from, big));
+	PM_EXPECT_ERRNO(EINVAL, migrate_pages(0, 2 * MAXNODE - 1, &self->from, big));
 	/* Empty target set. */
-	EXPECT_ERRNO(EINVAL, migrate_pages(0, MAXNODE, &self->from, &empty));
+	PM_EXPECT_ERRNO(EINVAL, migrate_pages(0, MAXNODE, &self->from, &empty));
 	none = mmap(NULL, self->psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
 	ASSERT_NE(MAP_FAILED, none);
-	EXPECT_ERRNO(EFAULT, migrate_pages(0, MAXNODE, none, &self->to));
-	EXPECT_ERRNO(EFAULT, migrate_pages(0, MAXNODE, &self->from, none));
+	PM_EXPECT_ERRNO(EFAULT, migrate_pages(0, MAXNODE, none, &self->to));
+	PM_EXPECT_ERRNO(EFAULT, migrate_pages(0, MAXNODE, &self->from, none));
 	munmap(none, self->psz);
 	/* maxnode 0 or 1: both masks empty, nothing to do. */
-	EXPECT_ERRNO(EINVAL, migrate_pages(0, 1, &self->from, &self->to));
+	PM_EXPECT_ERRNO(EINVAL, migrate_pages(0, 1, &self->from, &self->to));
 }
 
 TEST_HARNESS_MAIN

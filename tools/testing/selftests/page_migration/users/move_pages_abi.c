@@ -39,23 +39,6 @@ FIXTURE_TEARDOWN(abi)
 {
 }
 
-/* Every status[i] must be want; report the first that is not. */
-#define EXPECT_ALL_STATUS(status, n, want, what) do {			\
-	long _i = pm_first_status_not(status, n, want);			\
-	EXPECT_EQ(-1, _i) {						\
-		TH_LOG("%s: page %ld status %d, expected %d", what, _i,	\
-		       status[_i], want);				\
-	}								\
-} while (0)
-
-#define EXPECT_CONTENTS(buf, len, seed) do {				\
-	long _off = pm_first_bad(buf, len, seed);			\
-	EXPECT_EQ(-1, _off) {						\
-		TH_LOG("contents differ at byte %ld (page %ld)", _off,	\
-		       _off / (long)getpagesize());			\
-	}								\
-} while (0)
-
 TEST_F_TIMEOUT(abi, move_to_each_node_and_query, 120)
 {
 	const unsigned long n = 32;
@@ -76,15 +59,15 @@ TEST_F_TIMEOUT(abi, move_to_each_node_and_query, 120)
 				     MPOL_MF_MOVE)) {
 			TH_LOG("move_pages to node %d: %s", node, strerror(errno));
 		}
-		EXPECT_ALL_STATUS(status, n, node, "move");
+		PM_EXPECT_STATUS(status, n, node, "move");
 		memset(status, 0x7f, sizeof(status));
 		ASSERT_EQ(0, pm_where(buf, n, self->psz, status));
-		EXPECT_ALL_STATUS(status, n, node, "query after move");
+		PM_EXPECT_STATUS(status, n, node, "query after move");
 		/* The same query naming our own pid explicitly. */
 		memset(status, 0x7f, sizeof(status));
 		ASSERT_EQ(0, pm_where_pid(getpid(), buf, n, self->psz, status));
-		EXPECT_ALL_STATUS(status, n, node, "query with pid=getpid()");
-		EXPECT_CONTENTS(buf, len, 1);
+		PM_EXPECT_STATUS(status, n, node, "query with pid=getpid()");
+		PM_EXPECT_CONTENT(buf, len, 1, getpagesize(), "contents");
 	}
 	munmap(buf, len);
 }
@@ -100,14 +83,14 @@ TEST_F_TIMEOUT(abi, query_other_process, 120)
 	ASSERT_EQ(0, pm_target_start(&t, len, 2, self->n1, 0, 1));
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_where_pid(t.pid, t.addr, n, self->psz, status));
-	EXPECT_ALL_STATUS(status, n, self->n1, "query of child");
+	PM_EXPECT_STATUS(status, n, self->n1, "query of child");
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_move_pid(t.pid, t.addr, n, self->psz, self->n0,
 				 status, MPOL_MF_MOVE));
-	EXPECT_ALL_STATUS(status, n, self->n0, "move of child's pages");
+	PM_EXPECT_STATUS(status, n, self->n0, "move of child's pages");
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_where_pid(t.pid, t.addr, n, self->psz, status));
-	EXPECT_ALL_STATUS(status, n, self->n0, "query of child after move");
+	PM_EXPECT_STATUS(status, n, self->n0, "query of child after move");
 	EXPECT_EQ(-1, pm_target_verify(&t));
 	pm_target_stop(&t);
 }
@@ -130,14 +113,14 @@ TEST_F_TIMEOUT(abi, already_on_target_reports_node, 120)
 		pfn[i] = pm_pagemap(buf + i * self->psz) & PM_PAGEMAP_PFN;
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
-	EXPECT_ALL_STATUS(status, n, self->n1, "second move to same node");
+	PM_EXPECT_STATUS(status, n, self->n1, "second move to same node");
 	/* Nothing was copied: the frames are the same (root sees PFNs). */
 	for (i = 0; i < n && pfn[0]; i++) {
 		EXPECT_EQ(pfn[i], pm_pagemap(buf + i * self->psz) & PM_PAGEMAP_PFN) {
 			TH_LOG("page %lu changed frame on a no-op move", i);
 		}
 	}
-	EXPECT_CONTENTS(buf, len, 3);
+	PM_EXPECT_CONTENT(buf, len, 3, getpagesize(), "contents");
 	munmap(buf, len);
 }
 
@@ -149,10 +132,10 @@ static void expect_untouched(struct __test_metadata *_metadata, char *buf,
 
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_where(buf, n, psz, status));
-	EXPECT_ALL_STATUS(status, n, want, "query of untouched pages");
+	PM_EXPECT_STATUS(status, n, want, "query of untouched pages");
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_move(buf, n, psz, node, status, MPOL_MF_MOVE));
-	EXPECT_ALL_STATUS(status, n, want, "move of untouched pages");
+	PM_EXPECT_STATUS(status, n, want, "move of untouched pages");
 }
 
 TEST_F_TIMEOUT(abi, untouched_anon_is_efault, 120)
@@ -172,7 +155,7 @@ TEST_F_TIMEOUT(abi, untouched_anon_is_efault, 120)
 	buf[0] = 1;
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_where(buf + self->psz, n - 1, self->psz, status));
-	EXPECT_ALL_STATUS(status, n - 1, -EFAULT, "query of pte_none anon");
+	PM_EXPECT_STATUS(status, n - 1, -EFAULT, "query of pte_none anon");
 	munmap(buf, len);
 }
 
@@ -191,8 +174,8 @@ TEST_F_TIMEOUT(abi, untouched_shmem_is_enoent, 120)
 	pm_fill(buf, len, 4);
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
-	EXPECT_ALL_STATUS(status, n, self->n1, "move of touched shmem");
-	EXPECT_CONTENTS(buf, len, 4);
+	PM_EXPECT_STATUS(status, n, self->n1, "move of touched shmem");
+	PM_EXPECT_CONTENT(buf, len, 4, getpagesize(), "contents");
 	munmap(buf, len);
 }
 
@@ -214,10 +197,10 @@ TEST_F_TIMEOUT(abi, zero_page_is_efault, 120)
 	ASSERT_NE(0, pm_pagemap(buf) & PM_PAGEMAP_PRESENT);
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_where(buf, n, self->psz, status));
-	EXPECT_ALL_STATUS(status, n, -EFAULT, "query of zero-page mapping");
+	PM_EXPECT_STATUS(status, n, -EFAULT, "query of zero-page mapping");
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
-	EXPECT_ALL_STATUS(status, n, -EFAULT, "move of zero-page mapping");
+	PM_EXPECT_STATUS(status, n, -EFAULT, "move of zero-page mapping");
 	for (i = 0; i < len; i++)
 		ASSERT_EQ(0, buf[i]);
 	munmap(buf, len);
@@ -259,7 +242,7 @@ TEST_F_TIMEOUT(abi, unmapped_address_is_efault, 120)
 			       i, pages[i], status[i], -EFAULT);
 		}
 	}
-	EXPECT_CONTENTS(buf, self->psz, 5);
+	PM_EXPECT_CONTENT(buf, self->psz, 5, getpagesize(), "contents");
 	munmap(buf, len);
 }
 
@@ -289,19 +272,19 @@ TEST_F_TIMEOUT(abi, shared_page_needs_move_all, 120)
 	close(sync[0]);
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
-	EXPECT_ALL_STATUS(status, n, -EACCES, "MPOL_MF_MOVE of shared page");
+	PM_EXPECT_STATUS(status, n, -EACCES, "MPOL_MF_MOVE of shared page");
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_where(buf, n, self->psz, status));
-	EXPECT_ALL_STATUS(status, n, self->n0, "shared page stays");
+	PM_EXPECT_STATUS(status, n, self->n0, "shared page stays");
 	/* Root has CAP_SYS_NICE: MPOL_MF_MOVE_ALL moves shared pages. */
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status,
 			     MPOL_MF_MOVE_ALL));
-	EXPECT_ALL_STATUS(status, n, self->n1, "MPOL_MF_MOVE_ALL of shared page");
+	PM_EXPECT_STATUS(status, n, self->n1, "MPOL_MF_MOVE_ALL of shared page");
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, pm_where_pid(pid, buf, n, self->psz, status));
-	EXPECT_ALL_STATUS(status, n, self->n1, "child sees the shared page moved");
-	EXPECT_CONTENTS(buf, len, 6);
+	PM_EXPECT_STATUS(status, n, self->n1, "child sees the shared page moved");
+	PM_EXPECT_CONTENT(buf, len, 6, getpagesize(), "contents");
 	close(sync[1]);
 	ASSERT_EQ(pid, waitpid(pid, &sync[0], 0));
 	EXPECT_TRUE(WIFEXITED(sync[0]) && WEXITSTATUS(sync[0]) == 0) {
@@ -498,7 +481,7 @@ TEST_F_TIMEOUT(abi, mixed_target_nodes, 120)
 			       status[i], want);
 		}
 	}
-	EXPECT_CONTENTS(buf, len, 8);
+	PM_EXPECT_CONTENT(buf, len, 8, getpagesize(), "contents");
 	munmap(buf, len);
 }
 

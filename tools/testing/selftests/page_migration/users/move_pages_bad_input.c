@@ -55,21 +55,6 @@ FIXTURE_TEARDOWN(bad)
 		munmap(self->buf, 4 * self->psz);
 }
 
-/* Expect move_pages() to fail with err; errno is checked exactly. */
-#define EXPECT_MP_ERR(err, call) do {					\
-	long _r;							\
-	errno = 0;							\
-	_r = (call);							\
-	EXPECT_EQ(-1, _r) {						\
-		TH_LOG("%s returned %ld, expected -1/%s", #call, _r,	\
-		       strerror(err));					\
-	}								\
-	EXPECT_EQ(err, errno) {						\
-		TH_LOG("%s: errno %d (%s), expected %d (%s)", #call,	\
-		       errno, strerror(errno), err, strerror(err));	\
-	}								\
-} while (0)
-
 /* Pages [first, first + n) of the 4-page buffer: on node, intact. */
 static void expect_on_at(struct __test_metadata *_metadata, char *buf,
 			 unsigned long first, unsigned long n, size_t psz,
@@ -109,12 +94,12 @@ TEST_F(bad, invalid_flags)
 	page = self->buf;
 	node = self->n1;
 	for (i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
-		EXPECT_MP_ERR(EINVAL, move_pages(0, 1, &page, &node, &status,
+		PM_EXPECT_ERRNO(EINVAL, move_pages(0, 1, &page, &node, &status,
 						 bad_flags[i]));
-		EXPECT_MP_ERR(EINVAL, move_pages(0, 1, &page, NULL, &status,
+		PM_EXPECT_ERRNO(EINVAL, move_pages(0, 1, &page, NULL, &status,
 						 bad_flags[i]));
 		/* Flags are checked before anything else. */
-		EXPECT_MP_ERR(EINVAL, move_pages(-1, 0, NULL, NULL, NULL,
+		PM_EXPECT_ERRNO(EINVAL, move_pages(-1, 0, NULL, NULL, NULL,
 						 bad_flags[i]));
 	}
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0, "after bad flags");
@@ -134,7 +119,7 @@ TEST_F(bad, node_out_of_range)
 	for (k = 0; k < sizeof(bad_nodes) / sizeof(bad_nodes[0]); k++) {
 		for (i = 0; i < 4; i++)
 			nodes[i] = bad_nodes[k];
-		EXPECT_MP_ERR(ENODEV, move_pages(0, 4, pages, nodes, status,
+		PM_EXPECT_ERRNO(ENODEV, move_pages(0, 4, pages, nodes, status,
 						 MPOL_MF_MOVE));
 	}
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0, "after bad nodes");
@@ -153,7 +138,7 @@ TEST_F(bad, bad_node_midway_moves_earlier_pages)
 	}
 	nodes[2] = 1024;
 	memset(status, 0x7f, sizeof(status));
-	EXPECT_MP_ERR(ENODEV, move_pages(0, 4, pages, nodes, status,
+	PM_EXPECT_ERRNO(ENODEV, move_pages(0, 4, pages, nodes, status,
 					 MPOL_MF_MOVE));
 	/* 6.1: the pages queued before the bad entry are migrated. */
 	EXPECT_EQ(self->n1, status[0]);
@@ -180,7 +165,7 @@ TEST_F(bad, node_without_memory)
 		SKIP(return, "every possible node has memory");
 	page = self->buf;
 	node = n;
-	EXPECT_MP_ERR(ENODEV, move_pages(0, 1, &page, &node, &status,
+	PM_EXPECT_ERRNO(ENODEV, move_pages(0, 1, &page, &node, &status,
 					 MPOL_MF_MOVE));
 	TH_LOG("node %d (possible, no memory): -ENODEV", n);
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0,
@@ -289,7 +274,7 @@ TEST_F(bad, node_outside_cpuset_is_eacces)
 		pages[i] = self->buf + i * self->psz;
 		nodes[i] = self->n1;
 	}
-	EXPECT_MP_ERR(EACCES, move_pages(pid, 4, pages, nodes, status,
+	PM_EXPECT_ERRNO(EACCES, move_pages(pid, 4, pages, nodes, status,
 					 MPOL_MF_MOVE_ALL));
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, move_pages(pid, 4, pages, NULL, status, 0));
@@ -332,21 +317,21 @@ TEST_F(bad, bad_pointers_are_efault)
 	ASSERT_NE(MAP_FAILED, ro);
 	ASSERT_NE(MAP_FAILED, none);
 	/* pages array */
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, NULL, nodes, status, MPOL_MF_MOVE));
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, NULL, NULL, status, 0));
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, none, nodes, status, MPOL_MF_MOVE));
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, none, NULL, status, 0));
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, (void **)-4096L, NULL, status, 0));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, NULL, nodes, status, MPOL_MF_MOVE));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, NULL, NULL, status, 0));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, none, nodes, status, MPOL_MF_MOVE));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, none, NULL, status, 0));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, (void **)-4096L, NULL, status, 0));
 	/* nodes array */
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, pages, none, status, MPOL_MF_MOVE));
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, pages, (int *)-4096L, status,
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, none, status, MPOL_MF_MOVE));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, (int *)-4096L, status,
 					 MPOL_MF_MOVE));
 	/* status array: NULL, read-only, PROT_NONE */
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, pages, nodes, NULL, MPOL_MF_MOVE));
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, pages, NULL, NULL, 0));
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, pages, nodes, ro, MPOL_MF_MOVE));
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, pages, NULL, ro, 0));
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 4, pages, NULL, none, 0));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, nodes, NULL, MPOL_MF_MOVE));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, NULL, NULL, 0));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, nodes, ro, MPOL_MF_MOVE));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, NULL, ro, 0));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, NULL, none, 0));
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0,
 		  "after bad pointers");
 	munmap(ro, self->psz);
@@ -379,7 +364,7 @@ TEST_F(bad, query_fault_after_first_chunk)
 		pages[i] = b16 + i * self->psz;
 	for (i = 0; i < 20; i++)
 		status[i] = 12345;
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 20, pages, NULL, status, 0));
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 20, pages, NULL, status, 0));
 	for (i = 0; i < 20; i++) {
 		int want = i < 16 ? self->n0 : 12345;
 
@@ -393,7 +378,7 @@ TEST_F(bad, query_fault_after_first_chunk)
 		nodes[i] = self->n1;
 		status[i] = 12345;
 	}
-	EXPECT_MP_ERR(EFAULT, move_pages(0, 20, pages, nodes, status,
+	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 20, pages, nodes, status,
 					 MPOL_MF_MOVE));
 	for (i = 0; i < 20; i++) {
 		int want = i < 16 ? self->n1 : 12345;
@@ -420,22 +405,19 @@ TEST_F(bad, query_fault_after_first_chunk)
 TEST_F(bad, nonexistent_pid_is_esrch)
 {
 	void *page = self->buf;
-	int node, status, st;
+	int node, status;
 	pid_t pid;
 
 	PM_RETURN_IF_SKIPPED();
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0)
-		_exit(0);
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	pid = pm_reaped_pid();
+	ASSERT_LT(0, pid);
 	node = self->n1;
-	EXPECT_MP_ERR(ESRCH, move_pages(pid, 1, &page, &node, &status,
+	PM_EXPECT_ERRNO(ESRCH, move_pages(pid, 1, &page, &node, &status,
 					MPOL_MF_MOVE));
-	EXPECT_MP_ERR(ESRCH, move_pages(pid, 1, &page, NULL, &status, 0));
-	EXPECT_MP_ERR(ESRCH, move_pages(-1, 1, &page, NULL, &status, 0));
-	EXPECT_MP_ERR(ESRCH, move_pages(INT_MAX, 1, &page, NULL, &status, 0));
-	EXPECT_MP_ERR(ESRCH, move_pages(INT_MIN, 1, &page, &node, &status,
+	PM_EXPECT_ERRNO(ESRCH, move_pages(pid, 1, &page, NULL, &status, 0));
+	PM_EXPECT_ERRNO(ESRCH, move_pages(-1, 1, &page, NULL, &status, 0));
+	PM_EXPECT_ERRNO(ESRCH, move_pages(INT_MAX, 1, &page, NULL, &status, 0));
+	PM_EXPECT_ERRNO(ESRCH, move_pages(INT_MIN, 1, &page, &node, &status,
 					MPOL_MF_MOVE_ALL));
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0, "after -ESRCH");
 }
@@ -457,11 +439,11 @@ TEST_F(bad, huge_nr_pages)
 	for (k = 0; k < sizeof(huge) / sizeof(huge[0]); k++) {
 		/* Arrays of 4: the fifth entry is past them (stack), or a
 		 * NULL array: either way the walk must end in -EFAULT. */
-		EXPECT_MP_ERR(EFAULT, move_pages(0, huge[k], NULL, NULL, status, 0));
-		EXPECT_MP_ERR(EFAULT, move_pages(0, huge[k], NULL, nodes, status,
+		PM_EXPECT_ERRNO(EFAULT, move_pages(0, huge[k], NULL, NULL, status, 0));
+		PM_EXPECT_ERRNO(EFAULT, move_pages(0, huge[k], NULL, nodes, status,
 						 MPOL_MF_MOVE));
-		EXPECT_MP_ERR(EFAULT, move_pages(0, huge[k], pages, NULL, NULL, 0));
-		EXPECT_MP_ERR(EFAULT, move_pages(0, huge[k], pages, nodes, NULL,
+		PM_EXPECT_ERRNO(EFAULT, move_pages(0, huge[k], pages, NULL, NULL, 0));
+		PM_EXPECT_ERRNO(EFAULT, move_pages(0, huge[k], pages, nodes, NULL,
 						 MPOL_MF_MOVE));
 	}
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0,
