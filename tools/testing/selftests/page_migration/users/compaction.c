@@ -2,8 +2,9 @@
 /*
  * Compaction migrates pages to rebuild high-order free blocks. We
  * fragment node n1 (fill 80% of its free memory with 4K anon pages
- * bound there, free three pages of every four), compact the node (sysfs
- * node compact, else /proc/sys/vm/compact_memory), and check: at least
+ * bound there, free three pages of every four, the kept one at an offset
+ * that varies between groups), compact the node (sysfs node compact,
+ * else /proc/sys/vm/compact_memory), and check: at least
  * 16 more order >= 9 free blocks in /proc/buddyinfo for the node,
  * compact_migrate_scanned and pgmigrate_success grew, the node's hugetlb
  * pool reaches 16 pages more than there were free 2 MiB blocks before
@@ -116,6 +117,38 @@ static long node_free_bytes(int node)
 	return kb < 0 ? -1 : kb * 1024;
 }
 
+/*
+ * The page of 4-page group @g that stays.  It varies between groups:
+ * pages are allocated in pfn order, so a fixed offset puts every kept
+ * page at one pfn residue mod 4, and when that residue is 0 the free
+ * scanner, which samples pfns at a stride of up to 32 after finding
+ * nothing, sees only kept pages and meets the migrate scanner early.
+ */
+static unsigned long kept_in_group(unsigned long g)
+{
+	return (g * 0x9e3779b97f4a7c15UL) >> 62;
+}
+
+static bool page_kept(unsigned long i)
+{
+	return i % 4 == kept_in_group(i / 4);
+}
+
+/* Free the pages of group @g around its kept one. */
+static int free_group_holes(char *buf, size_t psz, unsigned long g)
+{
+	unsigned long first = 4 * g, kept = first + kept_in_group(g);
+
+	if (kept > first &&
+	    madvise(buf + first * psz, (kept - first) * psz, MADV_DONTNEED))
+		return -1;
+	if (kept < first + 3 &&
+	    madvise(buf + (kept + 1) * psz, (first + 3 - kept) * psz,
+		    MADV_DONTNEED))
+		return -1;
+	return 0;
+}
+
 /* Compact one node: its sysfs compact file, else all of memory. */
 static void compact_node(struct __test_metadata *_metadata, int node)
 {
@@ -146,12 +179,12 @@ TEST_F_TIMEOUT(cp, compaction_rebuilds_high_order_blocks, 240)
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	ASSERT_EQ(0, set_mempolicy(MPOL_DEFAULT, NULL, 0));
 	ASSERT_NE(MAP_FAILED, buf);
-	/* Keep one page in four: 3-page holes in every pageblock. */
-	for (i = 0; i < n; i += 4)
-		pm_fill(buf + i * self->psz, self->psz, i);
-	for (i = 0; i < n; i += 4)
-		ASSERT_EQ(0, madvise(buf + (i + 1) * self->psz, 3 * self->psz,
-				     MADV_DONTNEED));
+	/* Keep one page in four: holes of 3 pages in every pageblock. */
+	for (i = 0; i < n; i++)
+		if (page_kept(i))
+			pm_fill(buf + i * self->psz, self->psz, i);
+	for (i = 0; i < n / 4; i++)
+		ASSERT_EQ(0, free_group_holes(buf, self->psz, i));
 	h1 = high_order_free(self->n1);
 	scanned1 = pm_vmstat("compact_migrate_scanned");
 	mig1 = pm_vmstat("pgmigrate_success");
@@ -177,12 +210,13 @@ TEST_F_TIMEOUT(cp, compaction_rebuilds_high_order_blocks, 240)
 	ASSERT_EQ(0, pm_write_long(self->hp_path, 0));
 	for (i = 0; i < n; i++) {
 		char *page = buf + i * self->psz;
-		long bad = i % 4 ? (*(long *)page ? 0 : -1) :
-				   pm_first_bad(page, self->psz, i);
+		long bad = !page_kept(i) ? (*(long *)page ? 0 : -1) :
+					   pm_first_bad(page, self->psz, i);
 
 		ASSERT_EQ(-1, bad)
 			TH_LOG("page %lu (%s) differs at byte %ld", i,
-			       i % 4 ? "freed, reads as zero" : "kept", bad);
+			       page_kept(i) ? "kept" : "freed, reads as zero",
+			       bad);
 	}
 	munmap(buf, region);
 }
