@@ -50,6 +50,17 @@ plan_entries() {
 	return 0
 }
 
+# The entries of section $1 with no result line in TAP file $2, each
+# after a space. A result is named ENTRY or ENTRY:SUBTEST.
+plan_unreported() {
+	local name
+	while IFS=$'\t' read -r name _; do
+		awk -v n="$name" '{ sub(/^(not )?ok [0-9]+ /, ""); sub(/[: ].*/, "") }
+			$0 == n { found = 1; exit } END { exit !found }' "$2" ||
+			printf ' %s' "$name"
+	done < <(plan_entries "$1")
+}
+
 # ONLY: space-separated globs; empty means all.
 plan_match() {
 	local g

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # make test: build the kernel (debug flavour by default) and the tests,
 # boot the guest, run the plan, and judge: TAP results, expected
-# failures, a hung or dead guest, and kernel splats.
+# failures, a hung or dead guest, plan entries that gave no result, and
+# kernel splats.
 . "$(dirname "$0")/lib.sh"
 
 kernel=$(pick_kernel)
 export FLAVOUR=${FLAVOUR:-debug}
 results=${RESULTS:-$BUILD/results/test-$kernel-$FLAVOUR}
 
+bash "$REPO/scripts/harness-check.sh"
 bash "$REPO/scripts/setup.sh"
 bash "$REPO/scripts/prepare-tree.sh"
 bash "$REPO/scripts/build-kernel.sh"
@@ -33,7 +35,7 @@ add_results() {
 
 # Boot one guest shape and run its part of the plan.
 run_section() {
-	local section=$1 dir=$results/$1 status splats
+	local section=$1 dir=$results/$1 status splats missing
 	cat >"$job" <<JOB
 export T=$TESTS_OUT REPO=$REPO PM_KERNEL=$kernel SECTION=$section ONLY='${ONLY:-}'
 bash $REPO/scripts/guest-plan.sh
@@ -52,6 +54,12 @@ JOB
 		echo "not ok 0 guest $section ran its plan to the end # job exit status $status"
 	else
 		echo "ok 0 guest $section ran its plan to the end"
+	fi | add_results
+	missing=$(plan_unreported "$section" "$dir/results.tap")
+	if [ -n "$missing" ]; then
+		echo "not ok 0 guest $section gave a result for every plan entry # none from:$missing"
+	else
+		echo "ok 0 guest $section gave a result for every plan entry"
 	fi | add_results
 	if splats=$(bash "$REPO/scripts/check-log.sh" "$dir/console.log"); then
 		echo "ok 0 guest $section kernel log has no splat" | add_results
