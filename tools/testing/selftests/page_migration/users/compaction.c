@@ -160,7 +160,7 @@ static void compact_node(struct __test_metadata *_metadata, int node)
 		ASSERT_EQ(0, pm_write_str("/proc/sys/vm/compact_memory", "1"));
 }
 
-TEST_F_TIMEOUT(cp, compaction_rebuilds_high_order_blocks, 240)
+TEST_F_TIMEOUT(cp, compaction_rebuilds_high_order_blocks, 480)
 {
 	unsigned long n, i, mask;
 	long h1, h2, scanned1, scanned2, mig1, mig2, got, target, freeb;
@@ -264,7 +264,7 @@ static unsigned long scatter_zsmalloc(struct __test_metadata *_metadata,
 	return blocks;
 }
 
-TEST_F_TIMEOUT(cp, zsmalloc_pages_make_way_for_huge_pages, 240)
+TEST_F_TIMEOUT(cp, zsmalloc_pages_make_way_for_huge_pages, 480)
 {
 	long h0, h1, h2, got, target, mig0, mig1, zpages, bad;
 	unsigned long blocks;

@@ -175,7 +175,7 @@ static char *map_filled(int fd, size_t len, int flags, unsigned long seed)
 	return p;
 }
 
-TEST_F_TIMEOUT(hotremove, offline_moves_anon_pagecache_and_shmem, 240)
+TEST_F_TIMEOUT(hotremove, offline_moves_anon_pagecache_and_shmem, 480)
 {
 	struct bitmask *node1 = numa_allocate_nodemask();
 	long before, after, bad;
