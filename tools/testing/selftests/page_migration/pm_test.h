@@ -139,7 +139,6 @@ static inline long pm_where(void *addr, unsigned long npages, size_t stride,
 	return pm_where_pid(0, addr, npages, stride, status);
 }
 
-
 /* ---- more helpers for the per-kind tests (move_*.c) ---- */
 
 #include <fcntl.h>
@@ -416,7 +415,6 @@ static inline void pm_checker_stop(struct pm_checker *c)
 	c->pid = 0;
 }
 
-/* Assert that status[0..n) all equal want; name the first page that does not. */
 /* Every status[i] must be want: CHECK is ASSERT_EQ or EXPECT_EQ. */
 #define PM_CHECK_STATUS(CHECK, status, n, want, what) do {		\
 	long __i = pm_first_status_not((status), (n), (want));		\
@@ -437,7 +435,6 @@ static inline int pm_node_of(const void *addr)
 	return st;
 }
 
-/* Assert that buf holds pm_fill(seed) byte for byte. */
 /* buf holds the pattern of seed: CHECK is ASSERT_EQ or EXPECT_EQ. */
 #define PM_CHECK_CONTENT(CHECK, buf, len, seed, psz, what) do {	\
 	long __b = pm_first_bad((buf), (len), (seed));			\
@@ -451,7 +448,6 @@ static inline int pm_node_of(const void *addr)
 #define PM_ASSERT_CONTENT(...)	PM_CHECK_CONTENT(ASSERT_EQ, __VA_ARGS__)
 #define PM_EXPECT_CONTENT(...)	PM_CHECK_CONTENT(EXPECT_EQ, __VA_ARGS__)
 
-/* Fill status[] with a value no kernel answer has (0x7f7f7f7f). */
 /* call must fail with errno err (checked exactly). */
 #define PM_EXPECT_ERRNO(err, call) do {					\
 	long __r;							\
@@ -477,30 +473,49 @@ static inline pid_t pm_reaped_pid(void)
 	return pid;
 }
 
-static inline void pm_status_poison(int *status, unsigned long n)
+/* Fill status[] with a value no kernel answer has (0x7f7f7f7f). */
+static inline int *pm_status_poison(int *status, unsigned long n)
 {
 	unsigned long i;
 
 	for (i = 0; i < n; i++)
 		status[i] = 0x7f7f7f7f;
+	return status;
 }
 
-/* Move n pages (stride apart) to node and assert that each says node. */
-#define PM_MOVE_OK(addr, n, stride, node, status, flags, what) do {	\
-	long __r;							\
-	pm_status_poison((status), (n));				\
-	__r = pm_move((addr), (n), (stride), (node), (status), (flags)); \
-	ASSERT_EQ(0, __r) TH_LOG("%s: move_pages to node %d returned %ld", \
-				 (what), (node), __r);			\
-	PM_ASSERT_STATUS((status), (n), (node), (what));		\
+/*
+ * A move_pages() call on n pages of pid from addr, stride apart, with
+ * status[] poisoned first: a query (nodes == NULL) or a move of every
+ * page to node.  It must return 0 and give want for every page.  CHECK
+ * is ASSERT_EQ or EXPECT_EQ.
+ */
+#define PM_CHECK_CALL(CHECK, ret, status, n, want, what) do {		\
+	long __r = (ret);						\
+	CHECK(0, __r) TH_LOG("%s: move_pages() returned %ld", (what), __r); \
+	PM_CHECK_STATUS(CHECK, (status), (n), (want), (what));		\
 } while (0)
+#define PM_CHECK_QUERY(CHECK, pid, addr, n, stride, status, want, what) \
+	PM_CHECK_CALL(CHECK, pm_where_pid((pid), (addr), (n), (stride),	\
+					  pm_status_poison((status), (n))), \
+		      (status), (n), (want), (what))
+#define PM_CHECK_MOVE(CHECK, pid, addr, n, stride, node, flags, status,	\
+		      want, what)					\
+	PM_CHECK_CALL(CHECK, pm_move_pid((pid), (addr), (n), (stride),	\
+					 (node),			\
+					 pm_status_poison((status), (n)), \
+					 (flags)),			\
+		      (status), (n), (want), (what))
+#define PM_ASSERT_QUERY(...)	PM_CHECK_QUERY(ASSERT_EQ, __VA_ARGS__)
+#define PM_ASSERT_MOVE(...)	PM_CHECK_MOVE(ASSERT_EQ, __VA_ARGS__)
+#define PM_EXPECT_QUERY(...)	PM_CHECK_QUERY(EXPECT_EQ, __VA_ARGS__)
+#define PM_EXPECT_MOVE(...)	PM_CHECK_MOVE(EXPECT_EQ, __VA_ARGS__)
 
-/* Query n pages (stride apart) and assert that each is on node. */
-#define PM_ASSERT_WHERE(addr, n, stride, node, status, what) do {	\
-	long __r = pm_where((addr), (n), (stride), (status));		\
-	ASSERT_EQ(0, __r) TH_LOG("%s: move_pages query returned %ld",	\
-				 (what), __r);				\
-	PM_ASSERT_STATUS((status), (n), (node), (what));		\
-} while (0)
+/* Move n pages of ours (stride apart) to node; each must say node. */
+#define PM_MOVE_OK(addr, n, stride, node, status, flags, what)		\
+	PM_ASSERT_MOVE(0, addr, n, stride, node, flags, status, node, what)
+
+/* Query n pages of ours (stride apart); each must be on node. */
+#define PM_ASSERT_WHERE(addr, n, stride, node, status, what)		\
+	PM_ASSERT_QUERY(0, addr, n, stride, status, node, what)
 
 #endif /* PM_TEST_H */

@@ -54,19 +54,13 @@ TEST_F_TIMEOUT(abi, move_to_each_node_and_query, 120)
 	for (k = 0; k < 4; k++) {
 		int node = nodes[k % 2];
 
-		memset(status, 0x7f, sizeof(status));
-		ASSERT_EQ(0, pm_move(buf, n, self->psz, node, status,
-				     MPOL_MF_MOVE)) {
-			TH_LOG("move_pages to node %d: %s", node, strerror(errno));
-		}
-		PM_EXPECT_STATUS(status, n, node, "move");
-		memset(status, 0x7f, sizeof(status));
-		ASSERT_EQ(0, pm_where(buf, n, self->psz, status));
-		PM_EXPECT_STATUS(status, n, node, "query after move");
+		PM_ASSERT_MOVE(0, buf, n, self->psz, node, MPOL_MF_MOVE, status,
+			       node, "move");
+		PM_ASSERT_QUERY(0, buf, n, self->psz, status, node,
+				"query after move");
 		/* The same query naming our own pid explicitly. */
-		memset(status, 0x7f, sizeof(status));
-		ASSERT_EQ(0, pm_where_pid(getpid(), buf, n, self->psz, status));
-		PM_EXPECT_STATUS(status, n, node, "query with pid=getpid()");
+		PM_ASSERT_QUERY(getpid(), buf, n, self->psz, status, node,
+				"query with pid=getpid()");
 		PM_EXPECT_CONTENT(buf, len, 1, getpagesize(), "contents");
 	}
 	munmap(buf, len);
@@ -81,16 +75,12 @@ TEST_F_TIMEOUT(abi, query_other_process, 120)
 
 	PM_RETURN_IF_SKIPPED();
 	ASSERT_EQ(0, pm_target_start(&t, len, 2, self->n1, 0, 1));
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_where_pid(t.pid, t.addr, n, self->psz, status));
-	PM_EXPECT_STATUS(status, n, self->n1, "query of child");
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_move_pid(t.pid, t.addr, n, self->psz, self->n0,
-				 status, MPOL_MF_MOVE));
-	PM_EXPECT_STATUS(status, n, self->n0, "move of child's pages");
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_where_pid(t.pid, t.addr, n, self->psz, status));
-	PM_EXPECT_STATUS(status, n, self->n0, "query of child after move");
+	PM_EXPECT_QUERY(t.pid, t.addr, n, self->psz, status, self->n1,
+			"query of child");
+	PM_EXPECT_MOVE(t.pid, t.addr, n, self->psz, self->n0, MPOL_MF_MOVE,
+		       status, self->n0, "move of child's pages");
+	PM_EXPECT_QUERY(t.pid, t.addr, n, self->psz, status, self->n0,
+			"query of child after move");
 	EXPECT_EQ(-1, pm_target_verify(&t));
 	pm_target_stop(&t);
 }
@@ -111,9 +101,8 @@ TEST_F_TIMEOUT(abi, already_on_target_reports_node, 120)
 	ASSERT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
 	for (i = 0; i < n; i++)
 		pfn[i] = pm_pagemap(buf + i * self->psz) & PM_PAGEMAP_PFN;
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
-	PM_EXPECT_STATUS(status, n, self->n1, "second move to same node");
+	PM_EXPECT_MOVE(0, buf, n, self->psz, self->n1, MPOL_MF_MOVE, status,
+		       self->n1, "second move to same node");
 	/* Nothing was copied: the frames are the same (root sees PFNs). */
 	for (i = 0; i < n && pfn[0]; i++) {
 		EXPECT_EQ(pfn[i], pm_pagemap(buf + i * self->psz) & PM_PAGEMAP_PFN) {
@@ -130,12 +119,10 @@ static void expect_untouched(struct __test_metadata *_metadata, char *buf,
 {
 	int status[4];
 
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_where(buf, n, psz, status));
-	PM_EXPECT_STATUS(status, n, want, "query of untouched pages");
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_move(buf, n, psz, node, status, MPOL_MF_MOVE));
-	PM_EXPECT_STATUS(status, n, want, "move of untouched pages");
+	PM_EXPECT_QUERY(0, buf, n, psz, status, want,
+			"query of untouched pages");
+	PM_EXPECT_MOVE(0, buf, n, psz, node, MPOL_MF_MOVE, status, want,
+		       "move of untouched pages");
 }
 
 TEST_F_TIMEOUT(abi, untouched_anon_is_efault, 120)
@@ -153,9 +140,8 @@ TEST_F_TIMEOUT(abi, untouched_anon_is_efault, 120)
 	EXPECT_EQ(0, pm_pagemap(buf) & PM_PAGEMAP_PRESENT);
 	/* A page table exists now (neighbour touched): still -EFAULT. */
 	buf[0] = 1;
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_where(buf + self->psz, n - 1, self->psz, status));
-	PM_EXPECT_STATUS(status, n - 1, -EFAULT, "query of pte_none anon");
+	PM_EXPECT_QUERY(0, buf + self->psz, n - 1, self->psz, status, -EFAULT,
+			"query of pte_none anon");
 	munmap(buf, len);
 }
 
@@ -172,9 +158,8 @@ TEST_F_TIMEOUT(abi, untouched_shmem_is_enoent, 120)
 	expect_untouched(_metadata, buf, n, self->psz, self->n1, -ENOENT);
 	/* Touched shmem pages move like any other. */
 	pm_fill(buf, len, 4);
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
-	PM_EXPECT_STATUS(status, n, self->n1, "move of touched shmem");
+	PM_EXPECT_MOVE(0, buf, n, self->psz, self->n1, MPOL_MF_MOVE, status,
+		       self->n1, "move of touched shmem");
 	PM_EXPECT_CONTENT(buf, len, 4, getpagesize(), "contents");
 	munmap(buf, len);
 }
@@ -195,12 +180,10 @@ TEST_F_TIMEOUT(abi, zero_page_is_efault, 120)
 		sum += ((volatile char *)buf)[i * self->psz];
 	ASSERT_EQ(0, sum);
 	ASSERT_NE(0, pm_pagemap(buf) & PM_PAGEMAP_PRESENT);
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_where(buf, n, self->psz, status));
-	PM_EXPECT_STATUS(status, n, -EFAULT, "query of zero-page mapping");
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
-	PM_EXPECT_STATUS(status, n, -EFAULT, "move of zero-page mapping");
+	PM_EXPECT_QUERY(0, buf, n, self->psz, status, -EFAULT,
+			"query of zero-page mapping");
+	PM_EXPECT_MOVE(0, buf, n, self->psz, self->n1, MPOL_MF_MOVE, status,
+		       -EFAULT, "move of zero-page mapping");
 	for (i = 0; i < len; i++)
 		ASSERT_EQ(0, buf[i]);
 	munmap(buf, len);
@@ -270,20 +253,15 @@ TEST_F_TIMEOUT(abi, shared_page_needs_move_all, 120)
 		_exit(pm_first_bad(buf, len, 6) == -1 ? 0 : 1);
 	}
 	close(sync[0]);
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status, MPOL_MF_MOVE));
-	PM_EXPECT_STATUS(status, n, -EACCES, "MPOL_MF_MOVE of shared page");
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_where(buf, n, self->psz, status));
-	PM_EXPECT_STATUS(status, n, self->n0, "shared page stays");
+	PM_EXPECT_MOVE(0, buf, n, self->psz, self->n1, MPOL_MF_MOVE, status,
+		       -EACCES, "MPOL_MF_MOVE of shared page");
+	PM_EXPECT_QUERY(0, buf, n, self->psz, status, self->n0,
+			"shared page stays");
 	/* Root has CAP_SYS_NICE: MPOL_MF_MOVE_ALL moves shared pages. */
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_move(buf, n, self->psz, self->n1, status,
-			     MPOL_MF_MOVE_ALL));
-	PM_EXPECT_STATUS(status, n, self->n1, "MPOL_MF_MOVE_ALL of shared page");
-	memset(status, 0x7f, sizeof(status));
-	EXPECT_EQ(0, pm_where_pid(pid, buf, n, self->psz, status));
-	PM_EXPECT_STATUS(status, n, self->n1, "child sees the shared page moved");
+	PM_EXPECT_MOVE(0, buf, n, self->psz, self->n1, MPOL_MF_MOVE_ALL, status,
+		       self->n1, "MPOL_MF_MOVE_ALL of shared page");
+	PM_EXPECT_QUERY(pid, buf, n, self->psz, status, self->n1,
+			"child sees the shared page moved");
 	PM_EXPECT_CONTENT(buf, len, 6, getpagesize(), "contents");
 	close(sync[1]);
 	ASSERT_EQ(pid, waitpid(pid, &sync[0], 0));
