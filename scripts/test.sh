@@ -33,9 +33,19 @@ add_results() {
 	done
 }
 
+# A result about guest $1's run itself: check $2 passes when $3 (why it
+# failed) is empty.
+guest_result() {
+	local line="ok 0 guest $1 $2"
+
+	[ -n "$3" ] && line="not $line # $3"
+	echo "$line" | add_results
+	tail -n 1 "$tap"
+}
+
 # Boot one guest shape and run its part of the plan.
 run_section() {
-	local section=$1 dir=$results/$1 status splats missing
+	local section=$1 dir=$results/$1 status why="" splats missing
 	cat >"$job" <<JOB
 export T=$TESTS_OUT REPO=$REPO PM_KERNEL=$kernel SECTION=$section ONLY='${ONLY:-}'
 bash $REPO/scripts/guest-plan.sh
@@ -49,25 +59,20 @@ JOB
 	touch "$dir/results.tap"
 	add_results <"$dir/results.tap"
 	if [ -f "$dir/guest-error" ]; then
-		echo "not ok 0 guest $section ran its plan to the end # $(cat "$dir/guest-error")"
+		why=$(cat "$dir/guest-error")
 	elif [ "$status" != 0 ]; then
-		echo "not ok 0 guest $section ran its plan to the end # job exit status $status"
-	else
-		echo "ok 0 guest $section ran its plan to the end"
-	fi | add_results
+		why="job exit status $status"
+	fi
+	guest_result "$section" "ran its plan to the end" "$why"
 	missing=$(plan_unreported "$section" "$dir/results.tap")
-	if [ -n "$missing" ]; then
-		echo "not ok 0 guest $section gave a result for every plan entry # none from:$missing"
-	else
-		echo "ok 0 guest $section gave a result for every plan entry"
-	fi | add_results
-	if splats=$(bash "$REPO/scripts/check-log.sh" "$dir/console.log"); then
-		echo "ok 0 guest $section kernel log has no splat" | add_results
-	else
-		echo "not ok 0 guest $section kernel log has no splat # $(echo "$splats" | head -n 1)" | add_results
+	guest_result "$section" "gave a result for every plan entry" \
+		"${missing:+none from:$missing}"
+	why=""
+	if ! splats=$(bash "$REPO/scripts/check-log.sh" "$dir/console.log"); then
+		why=${splats%%$'\n'*}
 		echo "$splats" | sed 's/^/# splat: /'
 	fi
-	tail -n 2 "$tap"
+	guest_result "$section" "kernel log has no splat" "$why"
 }
 
 for section in $(plan_sections); do

@@ -279,7 +279,7 @@ TEST_F_TIMEOUT(mp, bad_input, 120)
 	PM_EXPECT_ERRNO(ESRCH, migrate_pages(pid, MAXNODE, &self->from, &self->to));
 	/* maxnode - 1 > PAGE_SIZE * 8 */
 	PM_EXPECT_ERRNO(EINVAL, migrate_pages(0, self->psz * 8 + 2, &self->from,
-					   &self->to));
+					      &self->to));
 	/* A bit set beyond MAX_NUMNODES. */
 	if (numa_num_possible_nodes() < 64) {
 		big[0] = self->to;

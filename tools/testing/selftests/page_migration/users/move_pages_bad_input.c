@@ -95,12 +95,12 @@ TEST_F(bad, invalid_flags)
 	node = self->n1;
 	for (i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
 		PM_EXPECT_ERRNO(EINVAL, move_pages(0, 1, &page, &node, &status,
-						 bad_flags[i]));
+						   bad_flags[i]));
 		PM_EXPECT_ERRNO(EINVAL, move_pages(0, 1, &page, NULL, &status,
-						 bad_flags[i]));
+						   bad_flags[i]));
 		/* Flags are checked before anything else. */
 		PM_EXPECT_ERRNO(EINVAL, move_pages(-1, 0, NULL, NULL, NULL,
-						 bad_flags[i]));
+						   bad_flags[i]));
 	}
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0, "after bad flags");
 }
@@ -120,7 +120,7 @@ TEST_F(bad, node_out_of_range)
 		for (i = 0; i < 4; i++)
 			nodes[i] = bad_nodes[k];
 		PM_EXPECT_ERRNO(ENODEV, move_pages(0, 4, pages, nodes, status,
-						 MPOL_MF_MOVE));
+						   MPOL_MF_MOVE));
 	}
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0, "after bad nodes");
 }
@@ -139,7 +139,7 @@ TEST_F(bad, bad_node_midway_moves_earlier_pages)
 	nodes[2] = 1024;
 	memset(status, 0x7f, sizeof(status));
 	PM_EXPECT_ERRNO(ENODEV, move_pages(0, 4, pages, nodes, status,
-					 MPOL_MF_MOVE));
+					   MPOL_MF_MOVE));
 	/* 6.1: the pages queued before the bad entry are migrated. */
 	EXPECT_EQ(self->n1, status[0]);
 	EXPECT_EQ(self->n1, status[1]);
@@ -166,7 +166,7 @@ TEST_F(bad, node_without_memory)
 	page = self->buf;
 	node = n;
 	PM_EXPECT_ERRNO(ENODEV, move_pages(0, 1, &page, &node, &status,
-					 MPOL_MF_MOVE));
+					   MPOL_MF_MOVE));
 	TH_LOG("node %d (possible, no memory): -ENODEV", n);
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0,
 		  "after memoryless node");
@@ -275,7 +275,7 @@ TEST_F(bad, node_outside_cpuset_is_eacces)
 		nodes[i] = self->n1;
 	}
 	PM_EXPECT_ERRNO(EACCES, move_pages(pid, 4, pages, nodes, status,
-					 MPOL_MF_MOVE_ALL));
+					   MPOL_MF_MOVE_ALL));
 	memset(status, 0x7f, sizeof(status));
 	EXPECT_EQ(0, move_pages(pid, 4, pages, NULL, status, 0));
 	for (i = 0; i < 4; i++) {
@@ -325,7 +325,7 @@ TEST_F(bad, bad_pointers_are_efault)
 	/* nodes array */
 	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, none, status, MPOL_MF_MOVE));
 	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, (int *)-4096L, status,
-					 MPOL_MF_MOVE));
+					   MPOL_MF_MOVE));
 	/* status array: NULL, read-only, PROT_NONE */
 	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, nodes, NULL, MPOL_MF_MOVE));
 	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 4, pages, NULL, NULL, 0));
@@ -379,7 +379,7 @@ TEST_F(bad, query_fault_after_first_chunk)
 		status[i] = 12345;
 	}
 	PM_EXPECT_ERRNO(EFAULT, move_pages(0, 20, pages, nodes, status,
-					 MPOL_MF_MOVE));
+					   MPOL_MF_MOVE));
 	for (i = 0; i < 20; i++) {
 		int want = i < 16 ? self->n1 : 12345;
 
@@ -413,12 +413,12 @@ TEST_F(bad, nonexistent_pid_is_esrch)
 	ASSERT_LT(0, pid);
 	node = self->n1;
 	PM_EXPECT_ERRNO(ESRCH, move_pages(pid, 1, &page, &node, &status,
-					MPOL_MF_MOVE));
+					  MPOL_MF_MOVE));
 	PM_EXPECT_ERRNO(ESRCH, move_pages(pid, 1, &page, NULL, &status, 0));
 	PM_EXPECT_ERRNO(ESRCH, move_pages(-1, 1, &page, NULL, &status, 0));
 	PM_EXPECT_ERRNO(ESRCH, move_pages(INT_MAX, 1, &page, NULL, &status, 0));
 	PM_EXPECT_ERRNO(ESRCH, move_pages(INT_MIN, 1, &page, &node, &status,
-					MPOL_MF_MOVE_ALL));
+					  MPOL_MF_MOVE_ALL));
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0, "after -ESRCH");
 }
 
@@ -441,10 +441,10 @@ TEST_F(bad, huge_nr_pages)
 		 * NULL array: either way the walk must end in -EFAULT. */
 		PM_EXPECT_ERRNO(EFAULT, move_pages(0, huge[k], NULL, NULL, status, 0));
 		PM_EXPECT_ERRNO(EFAULT, move_pages(0, huge[k], NULL, nodes, status,
-						 MPOL_MF_MOVE));
+						   MPOL_MF_MOVE));
 		PM_EXPECT_ERRNO(EFAULT, move_pages(0, huge[k], pages, NULL, NULL, 0));
 		PM_EXPECT_ERRNO(EFAULT, move_pages(0, huge[k], pages, nodes, NULL,
-						 MPOL_MF_MOVE));
+						   MPOL_MF_MOVE));
 	}
 	expect_on(_metadata, self->buf, 4, self->psz, self->n0,
 		  "after huge nr_pages");
