@@ -65,7 +65,11 @@
 #define MIGRATE_MAX_PASSES		10
 /* MIGRATE_SYNC callers may wait longer for transient references. */
 #define MIGRATE_SYNC_MAX_PASSES		30
-/* From this pass on SYNC_LIGHT sleeps for locks and SYNC drains LRUs. */
+/*
+ * From this pass on the sleeping modes wait for folio locks (and SYNC
+ * for writeback): every other folio has had its chance by then.  It is
+ * also where a patient caller drains the per-CPU LRU caches, once.
+ */
 #define MIGRATE_FORCE_PASS		3
 /* Sleep between the extra MIGRATE_SYNC passes. */
 #define MIGRATE_BACKOFF_JIFFIES		1
@@ -103,6 +107,7 @@ struct migrate_ctx {
 	enum migrate_reason reason;
 	unsigned int pass;
 	bool count_folios;		/* false for pieces of split folios */
+	bool drained_all;		/* lru_add_drain_all() done this call */
 	int nr_failed;			/* folios not moved: the return value */
 	struct list_head *failed;	/* permanent failures, for the caller */
 	struct list_head split;		/* pieces of split large folios */
@@ -438,9 +443,7 @@ static bool may_sleep_for_lock(const struct migrate_ctx *ctx)
 {
 	if (ctx->mode == MIGRATE_ASYNC || (current->flags & PF_MEMALLOC))
 		return false;
-	if (ctx->mode == MIGRATE_SYNC_LIGHT)
-		return ctx->pass >= MIGRATE_FORCE_PASS;
-	return true;
+	return ctx->pass >= MIGRATE_FORCE_PASS;
 }
 
 static int src_lock(struct migrate_ctx *ctx, struct folio *src,
@@ -456,7 +459,10 @@ static int src_lock(struct migrate_ctx *ctx, struct folio *src,
 	return 0;
 }
 
-/* Only full synchronous migration waits for I/O to finish. */
+/*
+ * Only full synchronous migration waits for I/O to finish, and only once
+ * the other folios have been tried.
+ */
 static int src_settle_writeback(struct migrate_ctx *ctx, struct folio *src,
 				bool batch_locked)
 {
@@ -466,6 +472,8 @@ static int src_settle_writeback(struct migrate_ctx *ctx, struct folio *src,
 		return 0;
 	if (ctx->mode != MIGRATE_SYNC && ctx->mode != MIGRATE_SYNC_NO_COPY)
 		return -EBUSY;
+	if (ctx->pass < MIGRATE_FORCE_PASS)
+		return -EAGAIN;
 	if (batch_locked)
 		return MIGRATE_STEP_CLOSE_BATCH;
 	folio_wait_writeback(src);
@@ -473,9 +481,26 @@ static int src_settle_writeback(struct migrate_ctx *ctx, struct folio *src,
 }
 
 /*
+ * A pin (FOLL_PIN) holds src for as long as its owner wants, typically
+ * the life of an I/O buffer registration, so no pass can outwait it.
+ * Large folios count pins exactly.  Each pin of a small folio is
+ * GUP_PIN_COUNTING_BIAS references, more than its mappings leave over
+ * with the few references an idle folio has.
+ */
+static bool src_pinned(struct folio *src)
+{
+	if (folio_test_large(src))
+		return folio_maybe_dma_pinned(src);
+	return folio_ref_count(src) - folio_mapcount(src) >=
+	       GUP_PIN_COUNTING_BIAS;
+}
+
+/*
  * Turn the ptes of the locked src into migration entries.
  * Return: 1 if src had ptes, 0 if there was nothing to unmap, -EAGAIN if
- * src stays mapped (the entries made so far are put back).
+ * src stays mapped (the entries made so far are put back), -EBUSY if it
+ * stays mapped because it is pinned: rmap refuses to unmap a pinned
+ * exclusive anon page.
  */
 static int src_unmap(struct folio *src, struct anon_vma *anon_vma)
 {
@@ -501,7 +526,7 @@ static int src_unmap(struct folio *src, struct anon_vma *anon_vma)
 	if (!folio_mapped(src))
 		return 1;
 	remove_migration_ptes(src, src, false);
-	return -EAGAIN;
+	return src_pinned(src) ? -EBUSY : -EAGAIN;
 }
 
 /*
@@ -554,6 +579,8 @@ static int unmap_lru_folio(struct migrate_ctx *ctx, struct folio *src,
 		src_freed_under_us(ctx, src);
 		return MIGRATEPAGE_SUCCESS;
 	}
+	if (src_pinned(src))
+		return -EBUSY;
 
 	dst = dst_alloc(ctx, src);
 	if (!dst)
@@ -619,16 +646,6 @@ out_release_dst:
 }
 
 /*
- * In the extra MIGRATE_SYNC passes, a src that still looks DMA-pinned
- * with all its ptes gone is not worth waiting for.
- */
-static bool src_hopelessly_pinned(struct migrate_ctx *ctx, struct folio *src)
-{
-	return ctx->pass >= MIGRATE_MAX_PASSES &&
-	       folio_maybe_dma_pinned(src);
-}
-
-/*
  * Move phase for one unmapped LRU src, then restore the ptes (to dst on
  * success, to src otherwise) and unlock both.
  */
@@ -653,7 +670,8 @@ static int move_unmapped_folio(struct migrate_ctx *ctx, struct folio *src,
 		if (was_mapped)
 			lru_add_drain();
 		set_page_owner_migrate_reason(&dst->page, ctx->reason);
-	} else if (rc == -EAGAIN && src_hopelessly_pinned(ctx, src)) {
+	} else if (rc == -EAGAIN && src_pinned(src)) {
+		/* Pinned since the unmap phase looked. */
 		rc = -EBUSY;
 	}
 
@@ -883,17 +901,25 @@ static bool migrate_may_retry(const struct migrate_ctx *ctx)
 /*
  * Between passes of a patient caller, get rid of what usually holds
  * transient references: per-CPU LRU and mlock batches, and tasks that
- * are just now faulting on or reading the folios.
+ * are just now faulting on or reading the folios.  Other CPUs' batches
+ * are drained once per call, since only folios that were in them before
+ * isolation can be there; then the local ones suffice.  Pinned folios
+ * never get here: they fail at once.
  */
-static void migrate_backoff(const struct migrate_ctx *ctx)
+static void migrate_backoff(struct migrate_ctx *ctx)
 {
 	unsigned int next = ctx->pass + 1;
 
 	if (!migrate_is_patient(ctx) || next < MIGRATE_FORCE_PASS)
 		return;
-	lru_add_drain_all();
+	if (!ctx->drained_all) {
+		lru_add_drain_all();
+		ctx->drained_all = true;
+	} else {
+		lru_add_drain();
+	}
 	if (next >= MIGRATE_MAX_PASSES)
-		schedule_timeout_uninterruptible(MIGRATE_BACKOFF_JIFFIES);
+		schedule_timeout_killable(MIGRATE_BACKOFF_JIFFIES);
 }
 
 static long list_nr_pages(struct list_head *list)
@@ -982,6 +1008,8 @@ static int hugetlb_move_locked(struct migrate_ctx *ctx, struct folio *src,
 	}
 	if (!folio_mapped(src))
 		rc = move_src_to_dst(dst, src, ctx->mode);
+	if (rc == -EAGAIN && src_pinned(src))
+		rc = -EBUSY;
 	if (was_mapped)
 		remove_migration_ptes(src, rc == MIGRATEPAGE_SUCCESS ? dst : src,
 				      !!mapping);
@@ -1014,11 +1042,16 @@ static int migrate_hugetlb_folio(struct migrate_ctx *ctx, struct folio *src)
 		folio_putback_hugetlb(&src->page);
 		return MIGRATEPAGE_SUCCESS;
 	}
+	if (src_pinned(src))
+		return -EBUSY;
 	dst = dst_alloc(ctx, src);
 	if (!dst)
 		return -ENOMEM;
 
-	if (folio_trylock(src) || (full_sync && !folio_lock_killable(src))) {
+	/* Like src_lock(): sleep only once every other folio was tried. */
+	if (folio_trylock(src) ||
+	    (full_sync && ctx->pass >= MIGRATE_FORCE_PASS &&
+	     !folio_lock_killable(src))) {
 		rc = hugetlb_move_locked(ctx, src, dst);
 		if (rc == MIGRATEPAGE_SUCCESS)
 			move_hugetlb_state(&src->page, &dst->page, ctx->reason);

@@ -8,10 +8,16 @@
  * Stock 6.1: migration of a pinned anonymous page fails with -EAGAIN
  * until the retries run out; move_pages() then returns the number of
  * pages not migrated and leaves their status entries as they were.
+ *
+ * some_pinned: a few pinned pages among many (one pinned subpage of a
+ * THP), for anon, shmem and THP.  move_pages() and mbind(MPOL_MF_MOVE)
+ * move every unpinned page and leave every pinned one, with 6.1's
+ * return values; nothing here is timed.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <linux/mempolicy.h>
 #include <sys/uio.h>
 
 #include "../kselftest_harness.h"
@@ -26,6 +32,14 @@
 #define IORING_UNREGISTER_BUFFERS	1
 #define IO_URING_PARAMS_SIZE		120	/* struct io_uring_params */
 
+static int ring_open(void)
+{
+	uint64_t p[IO_URING_PARAMS_SIZE / 8];
+
+	memset(&p, 0, sizeof(p));
+	return syscall(__NR_io_uring_setup, 4, p);
+}
+
 FIXTURE(pinned)
 {
 	int node_a, node_b;
@@ -38,16 +52,13 @@ FIXTURE(pinned)
 
 FIXTURE_SETUP(pinned)
 {
-	uint64_t p[IO_URING_PARAMS_SIZE / 8];
-
 	self->ring = -1;
 	pm_pick_nodes(&self->node_a, &self->node_b);
 	if (self->node_a < 0)
 		SKIP(return, "needs two NUMA nodes with memory");
 	self->psz = getpagesize();
 	self->len = NR_PAGES * self->psz;
-	memset(&p, 0, sizeof(p));
-	self->ring = syscall(__NR_io_uring_setup, 4, p);
+	self->ring = ring_open();
 	if (self->ring < 0)
 		SKIP(return, "io_uring_setup: %s (CONFIG_IO_URING)",
 		     strerror(errno));
@@ -131,6 +142,236 @@ TEST_F_TIMEOUT(pinned, pinned_pages_stay_then_move, 90)
 	PM_ASSERT_WHERE(self->buf, NR_PAGES, self->psz, self->node_b,
 			self->status, "after unpinning and moving");
 	PM_ASSERT_CONTENT(self->buf, self->len, SEED + 1, self->psz,
+			  "after unpinning and moving");
+}
+
+#define HPSZ		(2UL << 20)
+#define SOME_PAGES	64	/* anon and shmem: pages in the buffer */
+#define SOME_STRIDE	8	/* ... of which every 8th is pinned */
+#define SOME_THPS	2	/* thp: THPs, one subpage of the first pinned */
+#define THP_PINNED_SUB	100
+#define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
+
+enum some_kind { SOME_ANON, SOME_SHMEM, SOME_THP };
+
+FIXTURE(some_pinned)
+{
+	int node_a, node_b;
+	size_t psz, len, npages;
+	size_t unit;		/* bytes per move_pages() entry */
+	char *raw, *buf;
+	size_t raw_len;
+	int ring, fd;
+	int registered;
+	int *status;
+};
+
+FIXTURE_VARIANT(some_pinned)
+{
+	enum some_kind kind;
+};
+
+FIXTURE_VARIANT_ADD(some_pinned, anon) { .kind = SOME_ANON };
+FIXTURE_VARIANT_ADD(some_pinned, shmem) { .kind = SOME_SHMEM };
+FIXTURE_VARIANT_ADD(some_pinned, thp) { .kind = SOME_THP };
+
+/* Is base page i of the buffer one of the pinned ones? */
+static int some_is_pinned(const FIXTURE_VARIANT(some_pinned) *variant,
+			  size_t i)
+{
+	if (variant->kind == SOME_THP)
+		return i == THP_PINNED_SUB;
+	return i % SOME_STRIDE == 0;
+}
+
+/* Where page i belongs after a move to node_b: its THP counts. */
+static int some_stays(const FIXTURE_VARIANT(some_pinned) *variant,
+		      size_t i, size_t psz)
+{
+	if (variant->kind == SOME_THP)
+		return i / (HPSZ / psz) == THP_PINNED_SUB / (HPSZ / psz);
+	return some_is_pinned(variant, i);
+}
+
+static int some_thp_backed(FIXTURE_DATA(some_pinned) *self)
+{
+	uint64_t f;
+	size_t i;
+
+	for (i = 0; i < self->npages; i += HPSZ / self->psz)
+		if (pm_kpageflags(self->buf + i * self->psz, &f) ||
+		    !(f & PM_KPF(KPF_THP)))
+			return 0;
+	return 1;
+}
+
+FIXTURE_SETUP(some_pinned)
+{
+	char knob[128];
+	int prot = PROT_READ | PROT_WRITE;
+
+	self->ring = -1;
+	self->fd = -1;
+	pm_pick_nodes(&self->node_a, &self->node_b);
+	if (self->node_a < 0)
+		SKIP(return, "needs two NUMA nodes with memory");
+	self->psz = getpagesize();
+	self->unit = self->psz;
+	self->len = SOME_PAGES * self->psz;
+	if (variant->kind == SOME_THP) {
+		if (pm_read_str(THP_ENABLED, knob, sizeof(knob)) < 0 ||
+		    strstr(knob, "[never]"))
+			SKIP(return, "no THP here");
+		self->unit = HPSZ;
+		self->len = SOME_THPS * HPSZ;
+	}
+	self->npages = self->len / self->psz;
+	self->status = calloc(self->npages, sizeof(int));
+	ASSERT_NE(NULL, self->status);
+	self->ring = ring_open();
+	if (self->ring < 0)
+		SKIP(return, "io_uring_setup: %s (CONFIG_IO_URING)",
+		     strerror(errno));
+
+	self->raw_len = self->len + HPSZ;
+	if (variant->kind == SOME_SHMEM) {
+		self->fd = memfd_create("move_pinned", 0);
+		ASSERT_LE(0, self->fd);
+		ASSERT_EQ(0, ftruncate(self->fd, self->len));
+		self->raw_len = self->len;
+		self->raw = mmap(NULL, self->len, prot, MAP_SHARED, self->fd, 0);
+		ASSERT_NE(MAP_FAILED, self->raw);
+		self->buf = self->raw;
+	} else {
+		self->raw = mmap(NULL, self->raw_len, prot,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, self->raw);
+		self->buf = (char *)(((uintptr_t)self->raw + HPSZ - 1) &
+				     ~(HPSZ - 1));
+		ASSERT_EQ(0, madvise(self->buf, self->len,
+				     variant->kind == SOME_THP ?
+				     MADV_HUGEPAGE : MADV_NOHUGEPAGE));
+	}
+	pm_fill(self->buf, self->len, SEED);
+	if (variant->kind == SOME_THP && !some_thp_backed(self))
+		SKIP(return, "the buffer did not get THPs");
+	PM_MOVE_OK(self->buf, self->npages, self->psz, self->node_a,
+		   self->status, 0, "initial placement");
+}
+
+FIXTURE_TEARDOWN(some_pinned)
+{
+	if (self->registered)
+		syscall(__NR_io_uring_register, self->ring,
+			IORING_UNREGISTER_BUFFERS, NULL, 0);
+	if (self->ring >= 0)
+		close(self->ring);
+	if (self->raw && self->raw != MAP_FAILED)
+		munmap(self->raw, self->raw_len);
+	if (self->fd >= 0)
+		close(self->fd);
+	free(self->status);
+}
+
+/* Register each pinned page as a buffer of its own; return how many. */
+static int some_pin(struct __test_metadata *_metadata,
+		    const FIXTURE_VARIANT(some_pinned) *variant,
+		    FIXTURE_DATA(some_pinned) *self)
+{
+	struct iovec iov[SOME_PAGES];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < self->npages; i++) {
+		if (!some_is_pinned(variant, i))
+			continue;
+		iov[n].iov_base = self->buf + i * self->psz;
+		iov[n].iov_len = self->psz;
+		n++;
+	}
+	EXPECT_EQ(0, syscall(__NR_io_uring_register, self->ring,
+			     IORING_REGISTER_BUFFERS, iov, n))
+		TH_LOG("IORING_REGISTER_BUFFERS of %d pages: %s", n,
+		       strerror(errno));
+	self->registered = 1;
+	return n;
+}
+
+/*
+ * Every page is where it belongs: pinned ones (and their THP) on
+ * node_a, the rest on moved_to.
+ */
+static void some_check_placement(struct __test_metadata *_metadata,
+				 const FIXTURE_VARIANT(some_pinned) *variant,
+				 FIXTURE_DATA(some_pinned) *self,
+				 int moved_to, const char *what)
+{
+	size_t i;
+	int want;
+
+	ASSERT_EQ(0, pm_where(self->buf, self->npages, self->psz,
+			      pm_status_poison(self->status, self->npages)));
+	for (i = 0; i < self->npages; i++) {
+		want = some_stays(variant, i, self->psz) ? self->node_a :
+							   moved_to;
+		ASSERT_EQ(want, self->status[i])
+			TH_LOG("%s: page %zu (%s) is on node %d, expected %d",
+			       what, i, some_is_pinned(variant, i) ?
+			       "pinned" : "not pinned", self->status[i], want);
+	}
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz, what);
+}
+
+/*
+ * move_pages() to node_b, then mbind(MPOL_BIND node_b, MPOL_MF_MOVE |
+ * MPOL_MF_STRICT) after the movable pages went back: each moves every
+ * unpinned page and no pinned one.  Once unpinned, everything moves.
+ */
+TEST_F_TIMEOUT(some_pinned, unpinned_move_pinned_stay, 120)
+{
+	unsigned long mask = 1UL << self->node_b;
+	size_t nr_units = self->len / self->unit;
+	long ret, want_ret;
+	int nr_pinned;
+
+	PM_RETURN_IF_SKIPPED();
+	ASSERT_LT(self->node_b, (int)(8 * sizeof(mask)));
+	nr_pinned = some_pin(_metadata, variant, self);
+	ASSERT_LT(0, nr_pinned);
+	/* 6.1 counts the folios that did not move: one THP, or each page. */
+	want_ret = variant->kind == SOME_THP ? 1 : nr_pinned;
+
+	ret = pm_move(self->buf, nr_units, self->unit, self->node_b,
+		      pm_status_poison(self->status, nr_units), 0);
+	ASSERT_EQ(want_ret, ret)
+		TH_LOG("move_pages of %zu entries with %d pinned pages returned %ld, expected %ld",
+		       nr_units, nr_pinned, ret, want_ret);
+	/* 6.1 writes no status for a run that did not all move. */
+	PM_ASSERT_STATUS(self->status, nr_units, POISON,
+			 "status of the run with pinned pages");
+	some_check_placement(_metadata, variant, self, self->node_b,
+			     "after move_pages");
+
+	/* Back to node_a: the pinned pages are there already. */
+	PM_MOVE_OK(self->buf, nr_units, self->unit, self->node_a,
+		   self->status, 0, "movable pages back to node_a");
+	ret = syscall(__NR_mbind, self->buf, self->len, MPOL_BIND, &mask,
+		      8 * sizeof(mask), MPOL_MF_MOVE | MPOL_MF_STRICT);
+	ASSERT_EQ(-1, ret);
+	ASSERT_EQ(EIO, errno)
+		TH_LOG("mbind(MOVE|STRICT) with pinned pages: errno %d (%s), expected EIO",
+		       errno, strerror(errno));
+	some_check_placement(_metadata, variant, self, self->node_b,
+			     "after mbind");
+
+	ASSERT_EQ(0, syscall(__NR_io_uring_register, self->ring,
+			     IORING_UNREGISTER_BUFFERS, NULL, 0));
+	self->registered = 0;
+	PM_MOVE_OK(self->buf, nr_units, self->unit, self->node_b,
+		   self->status, 0, "every page, once unpinned");
+	PM_ASSERT_WHERE(self->buf, self->npages, self->psz, self->node_b,
+			self->status, "after unpinning");
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
 			  "after unpinning and moving");
 }
 
