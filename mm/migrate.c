@@ -20,9 +20,14 @@
  *
  * Each batch goes through the same phases:
  *
- *   lock src, settle writeback, unmap to migration entries (whole batch)
- *   -> flush TLB -> move the mapping (refcount frozen on the cache slot)
- *   -> copy contents and flags -> restore ptes -> unlock -> release src
+ *   lock src, settle writeback, unmap to migration entries (whole batch,
+ *   TLB flushes deferred) -> one TLB flush -> move the mapping (refcount
+ *   frozen on the cache slot) -> copy contents and flags -> restore ptes
+ *   -> unlock -> release src
+ *
+ * A batch is at most one chunk of the caller's list.  MIGRATE_ASYNC and
+ * the first passes of the sleeping modes, which only try, build batches
+ * of many folios; later passes move one folio at a time and may sleep.
  *
  * Results of the per-folio steps (return-code rules):
  *   MIGRATEPAGE_SUCCESS  src moved (or freed under us) and released.
@@ -108,6 +113,7 @@ struct migrate_ctx {
 	unsigned int pass;
 	bool count_folios;		/* false for pieces of split folios */
 	bool drained_all;		/* lru_add_drain_all() done this call */
+	bool tlb_unflushed;		/* ptes cleared since the last flush */
 	int nr_failed;			/* folios not moved: the return value */
 	struct list_head *failed;	/* permanent failures, for the caller */
 	struct list_head split;		/* pieces of split large folios */
@@ -424,14 +430,35 @@ static bool migrate_is_patient(const struct migrate_ctx *ctx)
 }
 
 /*
- * Holding several folio locks is only safe while nothing sleeps: other
- * tasks take folio locks in orders we cannot know (readahead, truncate)
- * and I/O completion may need them.  So only MIGRATE_ASYNC builds real
- * batches; the sleeping modes move one folio at a time.
+ * The first passes of a sleeping caller only try: no waiting for folio
+ * locks, writeback or buffer locks, and nothing fails for good there
+ * but a pinned folio.  What is left is moved in the caller's own mode.
+ */
+static bool pass_only_tries(const struct migrate_ctx *ctx)
+{
+	return ctx->mode != MIGRATE_ASYNC && ctx->pass < MIGRATE_FORCE_PASS;
+}
+
+/*
+ * Holding several folio locks is only safe while nothing sleeps for
+ * another: other tasks take folio locks in orders we cannot know
+ * (readahead, truncate) and I/O completion may need them.  So batches of
+ * several folios are built only where no lock is waited for: in
+ * MIGRATE_ASYNC, and in the passes that only try.  Later passes move one
+ * folio at a time.  SYNC_NO_COPY callers copy for themselves and may
+ * sleep doing it, so they never batch.
  */
 static bool batch_may_grow(const struct migrate_ctx *ctx)
 {
-	return ctx->mode == MIGRATE_ASYNC;
+	if (ctx->mode == MIGRATE_SYNC_NO_COPY)
+		return false;
+	return ctx->mode == MIGRATE_ASYNC || pass_only_tries(ctx);
+}
+
+/* The mode the move phase works in: one that never sleeps in a batch. */
+static enum migrate_mode move_mode(const struct migrate_ctx *ctx)
+{
+	return batch_may_grow(ctx) ? MIGRATE_ASYNC : ctx->mode;
 }
 
 /*
@@ -502,7 +529,8 @@ static bool src_pinned(struct folio *src)
  * stays mapped because it is pinned: rmap refuses to unmap a pinned
  * exclusive anon page.
  */
-static int src_unmap(struct folio *src, struct anon_vma *anon_vma)
+static int src_unmap(struct migrate_ctx *ctx, struct folio *src,
+		     struct anon_vma *anon_vma)
 {
 	if (!src->mapping) {
 		/*
@@ -522,7 +550,9 @@ static int src_unmap(struct folio *src, struct anon_vma *anon_vma)
 
 	VM_BUG_ON_FOLIO(folio_test_anon(src) && !folio_test_ksm(src) &&
 			!anon_vma, src);
-	try_to_migrate(src, 0);
+	/* The TLB flush waits for the end of the batch: batch_flush_tlb(). */
+	ctx->tlb_unflushed = true;
+	try_to_migrate(src, TTU_BATCH_FLUSH);
 	if (!folio_mapped(src))
 		return 1;
 	remove_migration_ptes(src, src, false);
@@ -533,7 +563,8 @@ static int src_unmap(struct folio *src, struct anon_vma *anon_vma)
  * Unmap a locked LRU src.  On success dst is locked too and remembers
  * the anon_vma reference and whether src had ptes.
  */
-static int unmap_locked_src(struct folio *src, struct folio *dst)
+static int unmap_locked_src(struct migrate_ctx *ctx, struct folio *src,
+			    struct folio *dst)
 {
 	struct anon_vma *anon_vma = NULL;
 	int rc = -EAGAIN;
@@ -549,7 +580,7 @@ static int unmap_locked_src(struct folio *src, struct folio *dst)
 
 	/* dst is normally ours alone; a racing past user may still hold it. */
 	if (likely(folio_trylock(dst))) {
-		rc = src_unmap(src, anon_vma);
+		rc = src_unmap(ctx, src, anon_vma);
 		if (rc < 0)
 			folio_unlock(dst);
 	}
@@ -592,7 +623,7 @@ static int unmap_lru_folio(struct migrate_ctx *ctx, struct folio *src,
 		goto out_release_dst;
 	rc = src_settle_writeback(ctx, src, batch_locked);
 	if (!rc)
-		rc = unmap_locked_src(src, dst);
+		rc = unmap_locked_src(ctx, src, dst);
 	if (rc == MIGRATE_STEP_UNMAPPED) {
 		*dstp = dst;
 		return rc;
@@ -659,8 +690,11 @@ static int move_unmapped_folio(struct migrate_ctx *ctx, struct folio *src,
 	VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
 	VM_BUG_ON_FOLIO(!folio_test_locked(dst), dst);
 
+	/* A stale TLB entry must not write to src after it was copied. */
+	VM_WARN_ON_ONCE(ctx->tlb_unflushed);
+
 	anon_vma = dst_unstash(dst, &was_mapped);
-	rc = move_src_to_dst(dst, src, ctx->mode);
+	rc = move_src_to_dst(dst, src, move_mode(ctx));
 	if (rc == MIGRATEPAGE_SUCCESS) {
 		/*
 		 * On the LRU before the ptes come back, so that remapping
@@ -670,9 +704,12 @@ static int move_unmapped_folio(struct migrate_ctx *ctx, struct folio *src,
 		if (was_mapped)
 			lru_add_drain();
 		set_page_owner_migrate_reason(&dst->page, ctx->reason);
-	} else if (rc == -EAGAIN && src_pinned(src)) {
+	} else if (src_pinned(src)) {
 		/* Pinned since the unmap phase looked. */
 		rc = -EBUSY;
+	} else if (pass_only_tries(ctx)) {
+		/* The caller's own mode may yet succeed. */
+		rc = -EAGAIN;
 	}
 
 	if (was_mapped)
@@ -808,7 +845,8 @@ static int unmap_phase(struct migrate_ctx *ctx, struct list_head *from,
 		struct folio_tally t;
 		int rc;
 
-		cond_resched();
+		/* Long calls must not hold off RCU-tasks grace periods. */
+		cond_resched_tasks_rcu_qs();
 		tally_take(&t, src);
 		if (__folio_test_movable(src)) {
 			/* Owners' callbacks run with no batch locks held. */
@@ -838,13 +876,14 @@ static int unmap_phase(struct migrate_ctx *ctx, struct list_head *from,
 }
 
 /*
- * The one TLB flush point of a batch.  try_to_migrate() still flushes
- * each pte as it goes; this flushes anything deferred, and is where
- * batched flushing of migration entries belongs.
+ * The one TLB flush point of a batch: src_unmap() had try_to_migrate()
+ * defer the flush of every pte it cleared (TTU_BATCH_FLUSH) to here.
+ * It comes before any src is copied; move_unmapped_folio() checks.
  */
-static void batch_flush_tlb(void)
+static void batch_flush_tlb(struct migrate_ctx *ctx)
 {
 	try_to_unmap_flush();
+	ctx->tlb_unflushed = false;
 }
 
 /* Move phase: move, restore and unlock every folio of the batch. */
@@ -883,7 +922,7 @@ static int lru_pass(struct migrate_ctx *ctx, struct list_head *from,
 
 	do {
 		rc = unmap_phase(ctx, from, again, &unmapped, &dsts);
-		batch_flush_tlb();
+		batch_flush_tlb(ctx);
 		move_phase(ctx, &unmapped, &dsts, again);
 	} while (!rc && !list_empty(from));
 	return rc;
@@ -1075,7 +1114,7 @@ static int hugetlb_pass(struct migrate_ctx *ctx, struct list_head *from,
 		struct folio_tally t;
 		int rc;
 
-		cond_resched();
+		cond_resched_tasks_rcu_qs();
 		tally_take(&t, src);
 		rc = migrate_hugetlb_folio(ctx, src);
 		if (rc == -ENOMEM) {
