@@ -33,23 +33,6 @@ FIXTURE(nb)
 	long saved[NKNOBS];
 };
 
-/* The CPUs of node into set; number of CPUs. */
-static int node_cpus(int node, cpu_set_t *set)
-{
-	struct bitmask *bm = numa_allocate_cpumask();
-	int cpu, n = 0;
-
-	CPU_ZERO(set);
-	if (numa_node_to_cpus(node, bm) == 0)
-		for (cpu = 0; cpu < (int)bm->size && cpu < CPU_SETSIZE; cpu++)
-			if (numa_bitmask_isbitset(bm, cpu)) {
-				CPU_SET(cpu, set);
-				n++;
-			}
-	numa_free_cpumask(bm);
-	return n;
-}
-
 FIXTURE_SETUP(nb)
 {
 	unsigned int i;
@@ -93,7 +76,7 @@ TEST_F_TIMEOUT(nb, misplaced_pages_follow_the_task, 120)
 	char *buf;
 
 	PM_RETURN_IF_SKIPPED();
-	if (!node_cpus(self->n0, &c0) || !node_cpus(self->n1, &c1))
+	if (!pm_node_cpus(self->n0, &c0) || !pm_node_cpus(self->n1, &c1))
 		SKIP(return, "node %d or %d has no CPUs", self->n0, self->n1);
 	status = calloc(n, sizeof(int));
 	ASSERT_NE(NULL, status);

@@ -28,6 +28,23 @@ static inline char *pm_map(size_t len, int flags)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* The CPUs of node into set; number of CPUs. */
+static inline int pm_node_cpus(int node, cpu_set_t *set)
+{
+	struct bitmask *bm = numa_allocate_cpumask();
+	int cpu, n = 0;
+
+	CPU_ZERO(set);
+	if (numa_node_to_cpus(node, bm) == 0)
+		for (cpu = 0; cpu < (int)bm->size && cpu < CPU_SETSIZE; cpu++)
+			if (numa_bitmask_isbitset(bm, cpu)) {
+				CPU_SET(cpu, set);
+				n++;
+			}
+	numa_free_cpumask(bm);
+	return n;
+}
+
 /*
  * Private anon memory between two PROT_NONE guard pages, so that its vma
  * never merges with a neighbour (numa_maps lines start at its address).
