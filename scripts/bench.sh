@@ -1,57 +1,122 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: boot stock and ours (release flavour, same config) in one
-# run, run the same benchmark in each, print both and the ratio.
+# run, and with PEER=6.12 the released peer too; run the same benchmark
+# in each, BENCH_ROUNDS times, and print the medians and the ratios.
 . "$(dirname "$0")/lib.sh"
 
 export FLAVOUR=${FLAVOUR:-release}
-SECONDS_PER_CASE=${BENCH_SECONDS:-5}
+SECONDS_PER_CASE=${BENCH_SECONDS:-4}
 MIB=${BENCH_MIB:-64}
-CASES="4k:0 4k:2 thp:0 thp:2 memcpy:0"
+ROUNDS=${BENCH_ROUNDS:-3}
+# case:readers. 4k/thp: move_pages(); migrate_pages: the whole process;
+# mbind: MPOL_MF_MOVE of the range; memcpy: the ceiling.
+CASES=${BENCH_CASES:-"4k:0 4k:1 4k:3 thp:0 thp:2 migrate_pages:0 mbind:0 memcpy:0"}
 out=$BUILD/results/bench
+KERNELS="stock ours"
+if [ -n "${PEER:-}" ]; then
+	[ "$PEER" = "$PEER_VERSION" ] ||
+		die "PEER=$PEER: only PEER=$PEER_VERSION (Debian's linux-source-$PEER_VERSION) is known"
+	KERNELS="stock ours peer"
+fi
 
 bash "$REPO/scripts/setup.sh"
 bash "$REPO/scripts/prepare-tree.sh"
-for k in stock ours; do
+[ -n "${PEER:-}" ] && bash "$REPO/scripts/fetch-peer.sh"
+for k in $KERNELS; do
 	KERNEL=$k bash "$REPO/scripts/build-kernel.sh"
 done
 bash "$REPO/scripts/build-tests.sh"
 
+# Rounds go over every case in turn, so that drift hits all alike.
 job=$(mktemp)
 trap 'rm -f "$job"' EXIT
 {
 	echo "set -e"
-	for c in $CASES; do
-		echo "$TESTS_OUT/tools/pm-bench ${c%:*} ${c#*:} $SECONDS_PER_CASE $MIB"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		echo "echo '[round $r of $ROUNDS]'"
+		for c in $CASES; do
+			echo "$TESTS_OUT/tools/pm-bench ${c%:*} ${c#*:} $SECONDS_PER_CASE $MIB"
+		done
 	done
+	echo "$TESTS_OUT/tools/pm-bench pinned 0 $ROUNDS $MIB"
 } >"$job"
-for k in stock ours; do
-	say "benchmark on $k: $CASES, $SECONDS_PER_CASE s each"
-	KERNEL=$k GUEST_TIMEOUT=600 bash "$REPO/scripts/guest.sh" "$out-$k" "$job" |
-		grep --line-buffered -E '^(RESULT|\[)' ||
+logs=""
+for k in $KERNELS; do
+	say "benchmark on $k: $ROUNDS rounds of $CASES, $SECONDS_PER_CASE s each; pinned"
+	KERNEL=$k GUEST_TIMEOUT=1800 bash "$REPO/scripts/guest.sh" "$out-$k" "$job" |
+		grep --line-buffered -E '^(RESULT|PINNED|\[)' ||
 		die "the benchmark failed on $k; see $out-$k/output.log"
 	bash "$REPO/scripts/check-log.sh" "$out-$k/console.log" ||
 		die "$k logged a splat during the benchmark; see $out-$k/console.log"
+	logs="$logs $out-$k/output.log"
 done
 
-# RESULT mode threads units/s GB/s, per kernel; memcpy is the ceiling.
-awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" '
-FNR == 1 { k = (FILENAME ~ /-stock\//) ? "stock" : "ours" }
+# shellcheck disable=SC2086
+awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" -v rounds="$ROUNDS" -v kernels="$KERNELS" '
+function kname(f) { return f ~ /-stock\// ? "stock" : f ~ /-peer\// ? "peer" : "ours" }
+function sort(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+}
+# Median, min and max of the values of key k in array v with count c.
+function stat(v, c, key,   a, i, n) {
+	n = c[key]
+	for (i = 1; i <= n; i++) a[i] = v[key, i]
+	sort(a, n)
+	lo = a[1]; hi = a[n]
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+FNR == 1 { k = kname(FILENAME) }
 $1 == "RESULT" {
-	key = $2 ":" $3; rate[k, key] = $4; gbs[k, key] = $5
-	if (!(key in seen)) { seen[key] = 1; order[n++] = key }
+	key = k SUBSEP $2 ":" $3
+	n = ++cnt[key]; rate[key, n] = $4; gbs[key, n] = $5; ipi[key, n] = $6
+	if (!(($2 ":" $3) in seen)) { seen[$2 ":" $3] = 1; order[ncase++] = $2 ":" $3 }
+}
+$1 == "PINNED" {
+	pt[k, $2] = $3; plo[k, $2] = $4; phi[k, $2] = $5; pleft[k, $2] = $7
+	if (!($2 in pseen)) { pseen[$2] = 1; porder[npin++] = $2 }
 }
 END {
-	printf "move_pages() benchmark: %d MiB buffer, %d s per case, release kernels\n", mib, s
-	printf "%-10s %-7s %12s %12s %8s %8s %7s %7s %7s\n", "case", "readers",
-	       "stock/s", "ours/s", "stockGB/s", "oursGB/s", "ours/st", "st/mcpy", "ou/mcpy"
-	for (i = 0; i < n; i++) {
-		key = order[i]; split(key, f, ":")
-		unit = (f[1] == "thp") ? "THP" : "page"
-		r = rate["stock", key] > 0 ? rate["ours", key] / rate["stock", key] : 0
-		printf "%-10s %-7s %12.0f %12.0f %9.3f %8.3f %7.2f %7.3f %7.3f\n",
-		       f[1] (f[1] == "memcpy" ? "" : " " unit "s"), f[2],
-		       rate["stock", key], rate["ours", key], gbs["stock", key], gbs["ours", key], r,
-		       gbs["stock", key] / gbs["stock", "memcpy:0"], gbs["ours", key] / gbs["ours", "memcpy:0"]
+	nk = split(kernels, ks, " ")
+	printf "Migration benchmark: %d MiB, %d s per case, %d rounds, release kernels; median (min-max)\n", mib, s, rounds
+	printf "pages/s are 4 KiB pages moved per second of syscall time; IPI/1k: TLB-shootdown\n"
+	printf "interrupts (all CPUs) per 1000 pages moved; mcpy: the fraction of the guest memcpy.\n\n"
+	for (i = 0; i < ncase; i++) {
+		c = order[i]
+		for (j = 1; j <= nk; j++) {
+			key = ks[j] SUBSEP c
+			med[ks[j]] = stat(rate, cnt, key); rlo[ks[j]] = lo; rhi[ks[j]] = hi
+			mg[ks[j]] = stat(gbs, cnt, key)
+			mi[ks[j]] = stat(ipi, cnt, key)
+			mc[ks[j]] = stat(gbs, cnt, ks[j] SUBSEP "memcpy:0")
+		}
+		split(c, f, ":")
+		printf "%s, %d readers\n", f[1], f[2]
+		printf "  %-6s %11s %21s %8s %7s %8s\n", "kernel", "pages/s", "(min-max)", "GB/s", "mcpy", "IPI/1k"
+		for (j = 1; j <= nk; j++) {
+			kk = ks[j]
+			printf "  %-6s %11.0f %21s %8.3f %7.3f %8.1f\n", kk, med[kk],
+			       sprintf("(%.0f-%.0f)", rlo[kk], rhi[kk]), mg[kk],
+			       (mc[kk] > 0 ? mg[kk] / mc[kk] : 0), (f[1] == "memcpy" ? 0 : mi[kk])
+		}
+		if (f[1] != "memcpy") {
+			printf "  ours/stock %.2f", (med["stock"] > 0 ? med["ours"] / med["stock"] : 0)
+			if (nk > 2) printf "   ours/peer %.2f", (med["peer"] > 0 ? med["ours"] / med["peer"] : 0)
+			printf "\n"
+		}
+		printf "\n"
 	}
-}' "$out-stock/output.log" "$out-ours/output.log" | tee "$out.txt"
+	printf "pinned: %d MiB of 4 KiB pages, one long-term pinned per 2 MiB, median of %d rounds (min-max)\n", mib, rounds
+	printf "  %-11s %-6s %24s %8s %7s\n", "call", "kernel", "seconds", "speed", "left"
+	for (i = 0; i < npin; i++) {
+		c = porder[i]
+		for (j = 1; j <= nk; j++) {
+			kk = ks[j]
+			printf "  %-11s %-6s %8.3f %15s %8.2f %7d\n", c, kk, pt[kk, c],
+			       sprintf("(%.3f-%.3f)", plo[kk, c], phi[kk, c]),
+			       (pt[kk, c] > 0 ? pt["stock", c] / pt[kk, c] : 0), pleft[kk, c]
+		}
+	}
+	printf "  (speed: stock time / this kernel time; left: pages not on node 1 afterwards)\n"
+}' $logs | tee "$out.txt"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build one kernel: KERNEL=ours|stock (or STOCK=1), FLAVOUR=debug|release|kasan.
-# Both kernels use the same config fragments, each in its own O= folder.
+# Build one kernel: KERNEL=ours|stock|peer (or STOCK=1),
+# FLAVOUR=debug|release|kasan. Every kernel uses the same config
+# fragments, each in its own O= folder; peer is the released kernel that
+# make bench PEER= compares with (scripts/fetch-peer.sh unpacks it).
 . "$(dirname "$0")/lib.sh"
 
 kernel=$(pick_kernel)
@@ -38,7 +40,12 @@ check_config() {
 		if (got != $2) { printf "%s=%s wanted, got %s\n", $1, $2, got; bad = 1 }
 	}
 	END { exit bad }' "$obj/.config" "$@" | sed 's/^/  /' >&2
-	[ "${PIPESTATUS[0]}" = 0 ] || die "configs/ ask for options Kconfig did not take (above); fix their dependencies"
+	[ "${PIPESTATUS[0]}" = 0 ] && return
+	# The fragments are written for 6.1; a later kernel has renamed some.
+	[ "$kernel" = peer ] &&
+		say "NOTE: the peer's Kconfig did not take the lines above (olddefconfig chose for them)" &&
+		return
+	die "configs/ ask for options Kconfig did not take (above); fix their dependencies"
 }
 
 configure() {

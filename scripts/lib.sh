@@ -8,6 +8,9 @@ BUILD=${BUILD:-$REPO/build}
 BASE_TARBALL=${BASE_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 STOCK_SRC=$BUILD/src/linux-source-6.1
 OURS_SRC=$BUILD/src/ours
+# The released peer of make bench PEER=6.12 (scripts/fetch-peer.sh).
+PEER_VERSION=${PEER_VERSION:-6.12}
+PEER_SRC=$BUILD/src/linux-source-$PEER_VERSION
 TESTS_OUT=$BUILD/tests
 HEAVY_LOCK=${HEAVY_LOCK:-/tmp/pm-heavy.lock}
 
@@ -66,7 +69,8 @@ kernel_src() {
 	case $1 in
 	ours) echo "$OURS_SRC" ;;
 	stock) echo "$STOCK_SRC" ;;
-	*) die "unknown kernel '$1' (ours or stock)" ;;
+	peer) echo "$PEER_SRC" ;;
+	*) die "unknown kernel '$1' (ours, stock or peer)" ;;
 	esac
 }
 
