@@ -58,8 +58,9 @@ static void lruvec_stat_shift(struct lruvec *from, struct lruvec *to,
 
 /*
  * The cache entries of @src now point at @dst.  If that crossed a zone,
- * move the cache counters along; the mapped and anon counters follow the
- * rmap changes by themselves.
+ * move the cache counters along, the huge-page ones (ShmemHugePages,
+ * FileHugePages) included; the mapped and anon counters follow the rmap
+ * changes by themselves.
  */
 static void cache_stats_follow(struct address_space *mapping,
 			       struct folio *dst, struct folio *src,
@@ -83,6 +84,10 @@ static void cache_stats_follow(struct address_space *mapping,
 #endif
 	} else if (folio_test_swapbacked(src)) {
 		lruvec_stat_shift(old_lv, new_lv, NR_SHMEM, nr);
+		if (folio_test_pmd_mappable(src))
+			lruvec_stat_shift(old_lv, new_lv, NR_SHMEM_THPS, nr);
+	} else if (folio_test_pmd_mappable(src)) {
+		lruvec_stat_shift(old_lv, new_lv, NR_FILE_THPS, nr);
 	}
 	if (!dirty || !mapping_can_writeback(mapping))
 		return;
