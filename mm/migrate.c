@@ -807,12 +807,13 @@ static int settle_large(struct migrate_ctx *ctx, struct folio *src,
 }
 
 /*
- * Book the result of the unmap step.  Returns 0, -ENOMEM when the whole
- * call must stop (src stays where it is), or MIGRATE_STEP_CLOSE_BATCH.
+ * Book the result of a step, the unmap or the move: the one rule for
+ * both.  Returns 0, -ENOMEM when the whole call must stop (src stays
+ * where it is), or MIGRATE_STEP_CLOSE_BATCH.
  */
-static int settle_unmap_result(struct migrate_ctx *ctx, struct folio *src,
-			       const struct folio_tally *t, int rc,
-			       struct list_head *again, bool batch_locked)
+static int settle_result(struct migrate_ctx *ctx, struct folio *src,
+			 const struct folio_tally *t, int rc,
+			 struct list_head *again, bool batch_locked)
 {
 	if (rc != -ENOMEM && rc != -ENOSYS) {
 		settle_simple(ctx, src, t, rc, again);
@@ -865,8 +866,8 @@ static int unmap_phase(struct migrate_ctx *ctx, struct list_head *from,
 			continue;
 		}
 		if (rc != MIGRATE_STEP_CLOSE_BATCH)
-			rc = settle_unmap_result(ctx, src, &t, rc, again,
-						 batch_locked);
+			rc = settle_result(ctx, src, &t, rc, again,
+					   batch_locked);
 		if (rc == MIGRATE_STEP_CLOSE_BATCH)
 			return 0;
 		if (rc)
@@ -886,17 +887,36 @@ static void batch_flush_tlb(struct migrate_ctx *ctx)
 	ctx->tlb_unflushed = false;
 }
 
-/* Move phase: move, restore and unlock every folio of the batch. */
-static void move_phase(struct migrate_ctx *ctx, struct list_head *unmapped,
-		       struct list_head *dsts, struct list_head *again)
+/*
+ * A move that failed with -ENOMEM or -ENOSYS (only a large folio's own
+ * ->migrate_folio() may) is settled after the batch is unlocked, since
+ * splitting src may sleep for its lock.
+ */
+static bool settle_after_batch(int rc)
 {
-	while (!list_empty(unmapped)) {
-		struct folio *src = list_first_entry(unmapped, struct folio,
-						     lru);
-		struct folio *dst = list_first_entry(dsts, struct folio, lru);
-		struct folio_tally t;
-		int rc;
+	return rc == -ENOMEM || rc == -ENOSYS;
+}
 
+/*
+ * Move phase: move, restore and unlock every folio of the batch, then
+ * settle what has to wait for that.  Returns 0, or -ENOMEM with the
+ * folios it stopped at back at the head of @from, as the unmap phase
+ * leaves them.
+ */
+static int move_phase(struct migrate_ctx *ctx, struct list_head *unmapped,
+		      struct list_head *dsts, struct list_head *from,
+		      struct list_head *again)
+{
+	LIST_HEAD(no_mem);
+	LIST_HEAD(no_sys);
+	struct folio *src, *next;
+	struct folio_tally t;
+	int rc, err = 0;
+
+	while (!list_empty(unmapped)) {
+		struct folio *dst = list_first_entry(dsts, struct folio, lru);
+
+		src = list_first_entry(unmapped, struct folio, lru);
 		list_del(&dst->lru);
 		tally_take(&t, src);
 		rc = move_unmapped_folio(ctx, src, dst);
@@ -908,8 +928,26 @@ static void move_phase(struct migrate_ctx *ctx, struct list_head *unmapped,
 		} else {
 			dst_release(ctx, dst);
 		}
-		settle_simple(ctx, src, &t, rc, again);
+		if (settle_after_batch(rc))
+			list_move_tail(&src->lru, rc == -ENOMEM ? &no_mem :
+							   &no_sys);
+		else
+			settle_simple(ctx, src, &t, rc, again);
 	}
+
+	list_for_each_entry_safe(src, next, &no_sys, lru) {
+		tally_take(&t, src);
+		settle_result(ctx, src, &t, -ENOSYS, again, false);
+	}
+	list_for_each_entry_safe(src, next, &no_mem, lru) {
+		tally_take(&t, src);
+		err = settle_result(ctx, src, &t, -ENOMEM, again, false);
+		if (err)
+			break;
+	}
+	/* The call stops here: src and the rest stay where they are. */
+	list_splice(&no_mem, from);
+	return err;
 }
 
 /* One pass over LRU and non-LRU movable folios, batch by batch. */
@@ -918,12 +956,14 @@ static int lru_pass(struct migrate_ctx *ctx, struct list_head *from,
 {
 	LIST_HEAD(unmapped);
 	LIST_HEAD(dsts);
-	int rc;
+	int rc, moved;
 
 	do {
 		rc = unmap_phase(ctx, from, again, &unmapped, &dsts);
 		batch_flush_tlb(ctx);
-		move_phase(ctx, &unmapped, &dsts, again);
+		moved = move_phase(ctx, &unmapped, &dsts, from, again);
+		if (!rc)
+			rc = moved;
 	} while (!rc && !list_empty(from));
 	return rc;
 }
