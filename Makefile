@@ -13,6 +13,8 @@
 
 SHELL := /bin/bash
 S := scripts
+# The goal the user typed, for the scripts' hints ("try: sudo make run").
+export PM_GOAL := $(firstword $(MAKECMDGOALS))
 
 .PHONY: all run test bench shell series kernel tests setup tree clean help
 

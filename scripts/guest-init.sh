@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # PID 1 of the test guest. The root is the host's / over 9p, read-only;
 # the results share holds job.sh, which we run, and takes its output.
+# PM_KEEP (kernel command line): comma-separated host paths to keep
+# visible under the tmpfs mounts.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=${TERM:-linux}
 
@@ -11,8 +13,20 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm 2>/dev/null
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-for d in /tmp /run /var/tmp /root /mnt /media; do
+# Empty tmpfs over the writable places; the checkout and build folder
+# (PM_KEEP, from the kernel command line) stay visible even when they
+# are below one of them, as /root/x or /tmp/x are.
+. "$(dirname "$0")/guest-paths.sh"
+mkdir -p "$GUEST_HOST_VIEW"
+mount --bind / "$GUEST_HOST_VIEW"
+IFS=, read -r -a keep <<<"${PM_KEEP:-}"
+for d in $GUEST_TMPFS_DIRS; do
 	mount -t tmpfs tmpfs "$d"
+	for p in $(guest_binds "$d" "${keep[@]}"); do
+		mkdir -p "$p"
+		mount --bind "$GUEST_HOST_VIEW$p" "$p" ||
+			echo "pm-guest: cannot show $p; the tests will not find it"
+	done
 done
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t cgroup2 cgroup2 /sys/fs/cgroup

@@ -61,7 +61,15 @@ else
 fi
 accel_arg="tcg,thread=multi"
 [ "$accel" = kvm ] && accel_arg=kvm
-cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro
+# The guest must see the checkout (its scripts) and build/ (its tests).
+keep=""
+for p in "$REPO" "$BUILD"; do
+	p=$(realpath -m "$p")
+	problem=$(guest_path_problem "$p")
+	[ -z "$problem" ] || die "the guest cannot reach $p: $problem"
+	keep="$keep${keep:+,}$p"
+done
+cmdline="PM_KEEP=$keep console=ttyS0 root=/dev/root rootfstype=9p ro
 rootflags=trans=virtio,version=9p2000.L,msize=512000
 init=$REPO/scripts/guest-init.sh panic=-1 nokaslr tsc=reliable
 no_timer_check ${CMDLINE_EXTRA:-}"

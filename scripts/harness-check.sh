@@ -41,6 +41,19 @@ expect "warning" splat "$(log_verdict \
 expect "lockdep" splat "$(log_verdict \
 	'WARNING: possible circular locking dependency detected')"
 
+# The guest's view of a checkout: under /root it is bound back over the
+# tmpfs; one with a space in its path is refused before booting.
+expect "checkout under /root" "/root/x /root/x/build" \
+	"$(echo $(guest_binds /root /root/x /root/x/build))"
+expect "checkout under /root, tmpfs on /tmp" "" "$(guest_binds /tmp /root/x)"
+expect "checkout /root itself" "/root" "$(guest_binds /root /root)"
+expect "checkout /rootfs" "" "$(guest_binds /root /rootfs/x)"
+expect "reachable /root/x" "" "$(guest_path_problem /root/x)"
+expect "space refused" refused \
+	"$([ -n "$(guest_path_problem "/srv/a b/x")" ] && echo refused)"
+expect "relative refused" refused \
+	"$([ -n "$(guest_path_problem "x/y")" ] && echo refused)"
+
 # plan_unreported on a plan of two sections with every kind of entry.
 mkdir -p "$tmp/tests/users"
 for t in alpha beta; do

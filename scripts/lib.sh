@@ -14,6 +14,8 @@ PEER_SRC=$BUILD/src/linux-source-$PEER_VERSION
 TESTS_OUT=$BUILD/tests
 HEAVY_LOCK=${HEAVY_LOCK:-/tmp/pm-heavy.lock}
 
+. "$REPO/scripts/guest-paths.sh"
+
 # The repo paths that are laid over the base tree.
 OVERLAY_DIRS="mm include Documentation tools"
 

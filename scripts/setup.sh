@@ -12,7 +12,7 @@ MIN_FREE_GB=12
 stamp=$BUILD/.setup-done
 [ -f "$stamp" ] && [ "$stamp" -nt "$0" ] && exit 0
 
-[ "$(id -u)" = 0 ] || die "setup must run as root (it installs packages with apt-get); try: sudo make ${MAKECMDGOALS:-test}"
+[ "$(id -u)" = 0 ] || die "setup must run as root (it installs packages with apt-get); try: sudo make ${PM_GOAL:-test}"
 command -v apt-get >/dev/null || die "apt-get not found: this harness needs Debian 12 (bookworm)"
 mkdir -p "$BUILD"
 free_gb=$(df -P -BG "$BUILD" | awk 'NR == 2 { sub("G", "", $4); print $4 }')
