@@ -186,29 +186,32 @@ enum migrate_vma_direction {
 /**
  * struct migrate_vma - One device migration request over a VMA range.
  * @vma: The VMA holding [@start, @end).
- * @start: First address of the range.
- * @end: End of the range (exclusive).
- * @npages: Number of pages in the range.
- * @src: Source migrate pfns, one per page of the range; not to be
- *	changed by the caller after migrate_vma_setup().
  * @dst: Destination migrate pfns filled in by the driver, one per page;
  *	not to be changed after migrate_vma_pages().
+ * @src: Source migrate pfns, one per page of the range; not to be
+ *	changed by the caller after migrate_vma_setup().
  * @cpages: Out: number of pages collected for migration.
- * @flags: MIGRATE_VMA_SELECT_* bits.
+ * @npages: Number of pages in the range.
+ * @start: First address of the range.
+ * @end: End of the range (exclusive).
  * @pgmap_owner: Must match page->pgmap->owner when migrating from device
  *	private memory; also used to filter mmu notifier invalidations.
+ * @flags: MIGRATE_VMA_SELECT_* bits.
  * @fault_page: vmf->page when called from a migrate_to_ram() handler.
+ *
+ * The fields stand in the order of 6.1's layout, which out-of-tree
+ * drivers built against 6.1 headers rely on.
  */
 struct migrate_vma {
 	struct vm_area_struct	*vma;
+	unsigned long		*dst;
+	unsigned long		*src;
+	unsigned long		cpages;
+	unsigned long		npages;
 	unsigned long		start;
 	unsigned long		end;
-	unsigned long		npages;
-	unsigned long		*src;
-	unsigned long		*dst;
-	unsigned long		cpages;
-	unsigned long		flags;
 	void			*pgmap_owner;
+	unsigned long		flags;
 	struct page		*fault_page;
 };
 
