@@ -351,7 +351,8 @@ static void folio_migrate_contents(struct folio *dst, struct folio *src,
  * @extra_count: References the caller holds beyond the usual ones.
  *
  * Context: Process context, may sleep.  Both folios locked.
- * Return: MIGRATEPAGE_SUCCESS or -EAGAIN (see folio_migrate_mapping()).
+ * Return: MIGRATEPAGE_SUCCESS, -EAGAIN (see folio_migrate_mapping()), or
+ *	-EBUSY for a folio still under writeback.
  */
 int migrate_folio_extra(struct address_space *mapping, struct folio *dst,
 			struct folio *src, enum migrate_mode mode,
@@ -359,7 +360,13 @@ int migrate_folio_extra(struct address_space *mapping, struct folio *dst,
 {
 	int rc;
 
-	VM_BUG_ON_FOLIO(folio_test_writeback(src), src);
+	/*
+	 * The engine settles writeback before it gets here.  Moving a folio
+	 * under I/O would let the I/O end on a freed page, so this stays on
+	 * in every kernel, but as a refused move rather than a crash.
+	 */
+	if (WARN_ON_ONCE(folio_test_writeback(src)))
+		return -EBUSY;
 	rc = folio_migrate_mapping(mapping, dst, src, extra_count);
 	if (rc != MIGRATEPAGE_SUCCESS)
 		return rc;
@@ -465,25 +472,23 @@ static bool bh_ring_referenced(struct buffer_head *head)
 /*
  * For block-device style mappings, whose buffer heads are looked up
  * under @mapping->private_lock: make sure nobody holds a reference to
- * one.  Per-CPU bh LRUs often do, so they are emptied once.  On success
- * private_lock stays held, keeping new lookups out until the move is
- * done.
+ * one.  Per-CPU bh LRUs often do, so they are emptied once.  Returns
+ * with private_lock held either way; while it is, no new lookup can
+ * take a reference, so true stays true until the caller unlocks.
  */
-static int bh_ring_claim(struct address_space *mapping,
-			 struct buffer_head *head)
+static bool bh_ring_claim(struct address_space *mapping,
+			  struct buffer_head *head)
+	__acquires(&mapping->private_lock)
 {
 	spin_lock(&mapping->private_lock);
 	if (!bh_ring_referenced(head))
-		return 0;
+		return true;
 	spin_unlock(&mapping->private_lock);
 
 	invalidate_bh_lrus();
 
 	spin_lock(&mapping->private_lock);
-	if (!bh_ring_referenced(head))
-		return 0;
-	spin_unlock(&mapping->private_lock);
-	return -EAGAIN;
+	return !bh_ring_referenced(head);
 }
 
 /* Point the buffers and the private data at @dst, then copy over. */
@@ -498,6 +503,32 @@ static void bh_ring_rehome(struct folio *dst, struct folio *src,
 		bh = bh->b_this_page;
 	} while (bh != head);
 	folio_migrate_contents(dst, src, mode);
+}
+
+/* Move the cache slot and the buffers of @src, its buffers locked. */
+static int bh_ring_move(struct address_space *mapping, struct folio *dst,
+			struct folio *src, struct buffer_head *head,
+			enum migrate_mode mode)
+{
+	int rc = folio_migrate_mapping(mapping, dst, src, 0);
+
+	if (rc == MIGRATEPAGE_SUCCESS)
+		bh_ring_rehome(dst, src, head, mode);
+	return rc;
+}
+
+/* The same, once no buffer head of @src is referenced. */
+static int bh_ring_move_unreferenced(struct address_space *mapping,
+				     struct folio *dst, struct folio *src,
+				     struct buffer_head *head,
+				     enum migrate_mode mode)
+{
+	int rc = -EAGAIN;
+
+	if (bh_ring_claim(mapping, head))
+		rc = bh_ring_move(mapping, dst, src, head, mode);
+	spin_unlock(&mapping->private_lock);
+	return rc;
 }
 
 static int buffer_migrate_common(struct address_space *mapping,
@@ -516,17 +547,10 @@ static int buffer_migrate_common(struct address_space *mapping,
 	if (!bh_ring_lock(head, mode))
 		return -EAGAIN;
 
-	if (check_refs) {
-		rc = bh_ring_claim(mapping, head);
-		if (rc)
-			goto out_unlock_buffers;
-	}
-	rc = folio_migrate_mapping(mapping, dst, src, 0);
-	if (rc == MIGRATEPAGE_SUCCESS)
-		bh_ring_rehome(dst, src, head, mode);
 	if (check_refs)
-		spin_unlock(&mapping->private_lock);
-out_unlock_buffers:
+		rc = bh_ring_move_unreferenced(mapping, dst, src, head, mode);
+	else
+		rc = bh_ring_move(mapping, dst, src, head, mode);
 	bh_ring_unlock(head, NULL);
 	return rc;
 }

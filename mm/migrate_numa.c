@@ -511,7 +511,13 @@ int migrate_misplaced_page(struct page *page, struct vm_area_struct *vma,
 	nr_left = migrate_pages(&folios, alloc_misplaced_dst_page, NULL,
 				node, MIGRATE_ASYNC, MR_NUMA_MISPLACED,
 				&nr_succeeded);
-	if (nr_left)
+	/*
+	 * A result of 0 leaves nothing behind; if our engine ever broke that,
+	 * warn (debug kernels) and still give the page back rather than leave
+	 * it on a list that dies with this frame.
+	 */
+	VM_WARN_ON_ONCE(!nr_left && !list_empty(&folios));
+	if (!list_empty(&folios))
 		putback_movable_pages(&folios);
 	if (nr_succeeded) {
 		count_vm_numa_events(NUMA_PAGE_MIGRATE, nr_succeeded);
@@ -520,7 +526,6 @@ int migrate_misplaced_page(struct page *page, struct vm_area_struct *vma,
 			mod_node_page_state(pgdat, PGPROMOTE_SUCCESS,
 					    nr_succeeded);
 	}
-	VM_BUG_ON(!list_empty(&folios));
 	return nr_left ? 0 : 1;
 }
 #endif /* CONFIG_NUMA_BALANCING */

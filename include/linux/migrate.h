@@ -92,7 +92,8 @@ int migrate_folio_extra(struct address_space *mapping, struct folio *dst,
 			struct folio *src, enum migrate_mode mode,
 			int extra_count);
 void migration_entry_wait_on_locked(swp_entry_t entry,
-				    pte_t *ptep, spinlock_t *ptl);
+				    pte_t *ptep, spinlock_t *ptl)
+	__releases(ptl);
 #else /* !CONFIG_MIGRATION */
 /* Nothing can be isolated, moved or put back: report it as unsupported. */
 static inline int isolate_movable_page(struct page *page,
