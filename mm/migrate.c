@@ -111,7 +111,12 @@ struct migrate_ctx {
 	enum migrate_mode mode;
 	enum migrate_reason reason;
 	unsigned int pass;
-	bool count_folios;		/* false for pieces of split folios */
+	/*
+	 * Set once the main passes are over and the pieces of split large
+	 * folios move: a piece that fails counts in its folio's failure,
+	 * which is booked already, not as a folio of its own.
+	 */
+	bool moving_pieces;
 	bool drained_all;		/* lru_add_drain_all() done this call */
 	bool tlb_unflushed;		/* ptes cleared since the last flush */
 	int nr_failed;			/* folios not moved: the return value */
@@ -522,12 +527,18 @@ static bool src_pinned(struct folio *src)
 	       GUP_PIN_COUNTING_BIAS;
 }
 
+/* What src_unmap() found when it succeeded. */
+enum src_unmapped {
+	SRC_HAD_NO_PTES,
+	SRC_HAD_PTES,		/* now migration entries, to restore later */
+};
+
 /*
  * Turn the ptes of the locked src into migration entries.
- * Return: 1 if src had ptes, 0 if there was nothing to unmap, -EAGAIN if
- * src stays mapped (the entries made so far are put back), -EBUSY if it
- * stays mapped because it is pinned: rmap refuses to unmap a pinned
- * exclusive anon page.
+ * Return: SRC_HAD_PTES, SRC_HAD_NO_PTES if there was nothing to unmap,
+ * -EAGAIN if src stays mapped (the entries made so far are put back),
+ * -EBUSY if it stays mapped because it is pinned: rmap refuses to unmap
+ * a pinned exclusive anon page.
  */
 static int src_unmap(struct migrate_ctx *ctx, struct folio *src,
 		     struct anon_vma *anon_vma)
@@ -543,10 +554,10 @@ static int src_unmap(struct migrate_ctx *ctx, struct folio *src,
 			try_to_free_buffers(src);
 			return -EAGAIN;
 		}
-		return folio_mapped(src) ? -EAGAIN : 0;
+		return folio_mapped(src) ? -EAGAIN : SRC_HAD_NO_PTES;
 	}
 	if (!folio_mapped(src))
-		return 0;
+		return SRC_HAD_NO_PTES;
 
 	VM_BUG_ON_FOLIO(folio_test_anon(src) && !folio_test_ksm(src) &&
 			!anon_vma, src);
@@ -554,7 +565,7 @@ static int src_unmap(struct migrate_ctx *ctx, struct folio *src,
 	ctx->tlb_unflushed = true;
 	try_to_migrate(src, TTU_BATCH_FLUSH);
 	if (!folio_mapped(src))
-		return 1;
+		return SRC_HAD_PTES;
 	remove_migration_ptes(src, src, false);
 	return src_pinned(src) ? -EBUSY : -EAGAIN;
 }
@@ -589,7 +600,7 @@ static int unmap_locked_src(struct migrate_ctx *ctx, struct folio *src,
 			put_anon_vma(anon_vma);
 		return rc;
 	}
-	dst_stash(dst, anon_vma, rc);
+	dst_stash(dst, anon_vma, rc == SRC_HAD_PTES);
 	return MIGRATE_STEP_UNMAPPED;
 }
 
@@ -728,7 +739,7 @@ static void count_failure(struct migrate_ctx *ctx,
 {
 	ctx->stats.nr_failed_pages += t->nr_pages;
 	ctx->stats.nr_thp_failed += t->thp;
-	if (t->large || ctx->count_folios)
+	if (t->large || !ctx->moving_pieces)
 		ctx->nr_failed++;
 }
 
@@ -1208,7 +1219,7 @@ static int migrate_lru_list(struct migrate_ctx *ctx, struct list_head *from)
 		rc = migrate_passes(ctx, &chunk, lru_pass);
 	}
 	/* A split piece counts as part of its large folio's failure. */
-	ctx->count_folios = false;
+	ctx->moving_pieces = true;
 	while (!rc && !list_empty(&ctx->split)) {
 		take_chunk(&ctx->split, &chunk);
 		rc = migrate_passes(ctx, &chunk, lru_pass);
@@ -1271,7 +1282,6 @@ int migrate_pages(struct list_head *from, new_page_t get_new_page,
 		.private = private,
 		.mode = mode,
 		.reason = reason,
-		.count_folios = true,
 		.failed = &failed,
 	};
 	int rc;
