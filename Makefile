@@ -9,6 +9,7 @@
 #   make bench    stock vs ours, side by side
 #   make shell    an interactive guest (KERNEL=, FLAVOUR=, NODES=, ...)
 #   make series   our work as a git format-patch series
+#   make lint     sparse, W=1, kernel-doc and checkpatch on our files
 #   make kernel   just build (KERNEL=ours|stock, FLAVOUR=debug|release|kasan)
 
 SHELL := /bin/bash
@@ -16,7 +17,7 @@ S := scripts
 # The goal the user typed, for the scripts' hints ("try: sudo make run").
 export PM_GOAL := $(firstword $(MAKECMDGOALS))
 
-.PHONY: all run test bench shell series kernel tests setup tree clean help
+.PHONY: all run test bench shell series kernel tests setup tree clean help lint
 
 all: help
 
@@ -49,6 +50,9 @@ shell: kernel tests
 
 series: tree
 	@bash $(S)/series.sh
+
+lint:
+	@bash $(S)/lint.sh
 
 clean:
 	rm -rf build/obj build/results build/tests build/src/ours build/series
