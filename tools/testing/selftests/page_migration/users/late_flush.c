@@ -24,8 +24,8 @@
 #define NR_PAGES	512	/* 2 MiB of 4 KiB pages */
 #define WRITERS_PER_NODE 2
 #define NR_WRITERS	(2 * WRITERS_PER_NODE)
-#define ROUNDS		20	/* moves of the whole buffer */
-#define ROUND_LIMIT_S	60	/* hang guard: stop moving after this */
+#define ROUNDS		200	/* moves of the whole buffer */
+#define ROUND_LIMIT_S	30	/* hang guard: stop moving after this */
 #define SLOT_STRIDE	64	/* a cache line per writer in each page */
 
 struct writer {
