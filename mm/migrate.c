@@ -1349,3 +1349,7 @@ struct page *alloc_migration_target(struct page *page, unsigned long private)
 	dst = __folio_alloc(gfp, order, nid, mtc->nmask);
 	return dst ? &dst->page : NULL;
 }
+
+#ifdef CONFIG_MIGRATE_KUNIT_TEST
+#include "migrate-test.h"
+#endif

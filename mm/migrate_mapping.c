@@ -598,3 +598,7 @@ int buffer_migrate_folio_norefs(struct address_space *mapping,
 	return buffer_migrate_common(mapping, dst, src, mode, true);
 }
 #endif /* CONFIG_BLOCK */
+
+#ifdef CONFIG_MIGRATE_KUNIT_TEST
+#include "migrate_mapping-test.h"
+#endif
