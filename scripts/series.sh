@@ -13,7 +13,7 @@ g() { git -C "$GIT" -c user.name="page-migration harness" -c user.email=pm@local
 # PATCHES are hunks of patches/ that go in the same commit (so that each
 # commit builds); the other patches come first, one commit each.
 GROUPS_=(
-	"include/linux/migrate.h mm/migrate.c mm/migrate_*.c|mm: migrate: replace the migration core with our own|0001-mm-build-our-migration-core-files.patch"
+	"include/linux/migrate.h mm/migrate.c mm/migrate_*.c mm/migrate-test.h mm/migrate_*-test.h|mm: migrate: replace the migration core with our own|0001-mm-build-our-migration-core-files.patch"
 	"Documentation|Documentation/mm: describe our page migration engine"
 	"tools/testing/selftests/page_migration|selftests: page_migration: add page-kind and user-scenario migration tests"
 )
