@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make series: our work as a git format-patch series against the base
 # tree (cover letter + patches) in build/series, checked with git am on
-# a clean copy of the base.
+# a clean copy of the base. CHECK=build then builds the kernel (release
+# config, ccache) at every patch, stopping at the first that fails.
 . "$(dirname "$0")/lib.sh"
 
 GIT=$BUILD/series-git
@@ -87,9 +88,23 @@ commit_patches
 commit_overlay
 rm -rf "$OUT"
 g format-patch -q --cover-letter -o "$OUT" base..series
+# The cover letter: the README, then the last make test summary.
+blurb=$(mktemp)
+cp "$REPO/README.md" "$blurb"
+last=$(ls -t "$BUILD"/results/test-*/results.tap 2>/dev/null | head -n 1)
+if [ -n "$last" ]; then
+	{
+		echo
+		echo "Last make test here ($(basename "$(dirname "$last")"), $(date -r "$last" +%F)):"
+		echo "  $(grep -cE '^ok [0-9]+ [^#]*$' "$last") passed," \
+			"$(grep '^not ok' "$last" | grep -vc '# XFAIL') failed," \
+			"$(grep -c '# SKIP' "$last") skipped, $(grep -c '# XFAIL' "$last") xfail"
+	} >>"$blurb"
+fi
 sed -i "s/\*\*\* SUBJECT HERE \*\*\*/Our own page-migration subsystem for Linux 6.1/;
-	/\*\*\* BLURB HERE \*\*\*/r $REPO/README.md
+	/\*\*\* BLURB HERE \*\*\*/r $blurb
 	/\*\*\* BLURB HERE \*\*\*/d" "$OUT"/0000-cover-letter.patch
+rm -f "$blurb"
 
 say "checking that the series applies with git am on a clean base"
 g checkout -q -f base
@@ -100,3 +115,24 @@ g am -q "${patches[@]:1}" ||
 g checkout -q -f series
 g branch -q -D series-check
 say "series: a cover letter and $((${#patches[@]} - 1)) patches in $OUT"
+
+[ "${CHECK:-}" = build ] || exit 0
+# Build the kernel at every patch of the series, as bisection would.
+obj=$BUILD/obj/series-release
+export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pm-ccache}
+export CCACHE_BASEDIR=$BUILD
+ref=$(kernel_obj ours release)/.config
+[ -f "$ref" ] || die "no $ref: run 'make kernel FLAVOUR=release' first"
+mkdir -p "$obj" "$BUILD/logs"
+i=0
+for c in $(g rev-list --reverse base..series); do
+	i=$((i + 1))
+	g checkout -q -f "$c"
+	cp "$ref" "$obj/.config"
+	kmake=(make -C "$GIT" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"$(nproc)")
+	"${kmake[@]}" -s olddefconfig >/dev/null
+	run_logged "$BUILD/logs/series-build-$i.log" \
+		"patch $i: $(g log -1 --format=%s "$c" | cut -c1-60)" heavy "${kmake[@]}" bzImage
+done
+g checkout -q -f series
+say "series: the kernel builds at each of its $i patches"
