@@ -120,3 +120,81 @@ END {
 	}
 	printf "  (speed: stock time / this kernel time; left: pages not on node 1 afterwards)\n"
 }' $logs | tee "$out.txt"
+
+# The same medians as CSV, and a chart of GB/s per case and kernel with
+# the guest's memcpy drawn in, in build/results/bench/.
+mkdir -p "$out"
+# shellcheck disable=SC2086
+awk -v kernels="$KERNELS" -v csv="$out/bench.csv" -v dat="$out/gbs.dat" -v pcsv="$out/pinned.csv" '
+function kname(f) { return f ~ /-stock\// ? "stock" : f ~ /-peer\// ? "peer" : "ours" }
+function med(v, c, key,   a, i, j, n, t) {
+	n = c[key]
+	for (i = 1; i <= n; i++) a[i] = v[key, i]
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	lo = a[1]; hi = a[n]
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+FNR == 1 { k = kname(FILENAME) }
+$1 == "RESULT" {
+	key = k SUBSEP $2 ":" $3
+	n = ++cnt[key]; rate[key, n] = $4; gbs[key, n] = $5; ipi[key, n] = $6
+	if (!(($2 ":" $3) in seen)) { seen[$2 ":" $3] = 1; order[ncase++] = $2 ":" $3 }
+}
+$1 == "PINNED" { pin[k, $2] = $3 " " $4 " " $5 " " $6 " " $7; if (!($2 in ps)) { ps[$2] = 1; porder[np++] = $2 } }
+END {
+	nk = split(kernels, ks, " ")
+	print "case,readers,kernel,pages_per_s_median,pages_per_s_min,pages_per_s_max,gb_per_s_median,memcpy_fraction,tlb_ipis_per_1000_pages" >csv
+	printf "case" >dat
+	for (j = 1; j <= nk; j++) printf " %s", ks[j] >dat
+	printf "\n" >dat
+	for (i = 0; i < ncase; i++) {
+		c = order[i]; split(c, f, ":")
+		label = f[1] (f[1] == "memcpy" ? "" : "/" f[2] "r")
+		printf "%s", label >dat
+		for (j = 1; j <= nk; j++) {
+			key = ks[j] SUBSEP c
+			r = med(rate, cnt, key); rl = lo; rh = hi
+			g = med(gbs, cnt, key); m = med(gbs, cnt, ks[j] SUBSEP "memcpy:0")
+			printf "%s,%s,%s,%.0f,%.0f,%.0f,%.4f,%.4f,%.1f\n", f[1], f[2], ks[j], r, rl, rh, g,
+			       (m > 0 ? g / m : 0), (f[1] == "memcpy" ? 0 : med(ipi, cnt, key)) >csv
+			printf " %.4f", g >dat
+		}
+		printf "\n" >dat
+	}
+	print "call,kernel,seconds_median,seconds_min,seconds_max,pages_moved,pages_left" >pcsv
+	for (i = 0; i < np; i++)
+		for (j = 1; j <= nk; j++) {
+			split(pin[ks[j], porder[i]], p, " ")
+			printf "%s,%s,%s,%s,%s,%s,%s\n", porder[i], ks[j], p[1], p[2], p[3], p[4], p[5] >pcsv
+		}
+}' $logs
+plot_bench() {
+	local ncol memcpy ceiling=""
+	ncol=$(echo $KERNELS | wc -w)
+	memcpy=$(awk '$1 == "memcpy" { print $2; exit }' "$out/gbs.dat")
+	[ -n "$memcpy" ] && ceiling="set arrow from graph 0, first $memcpy to graph 1, first $memcpy nohead dt 2 lw 2 lc rgb 'black'
+set label 'guest memcpy (stock)' at graph 0.01, first $memcpy offset 0,0.7"
+	gnuplot <<PLOT
+set terminal pngcairo size 1100,560 noenhanced
+set output "$out/bench.png"
+set title "Migration throughput, release kernels, median of $ROUNDS rounds (GB/s, log scale)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel "GB/s"
+set xtics rotate by -30
+set key below
+set grid ytics
+$ceiling
+plot for [i=2:$((ncol + 1))] "$out/gbs.dat" using i:xtic(1) title columnheader(i)
+PLOT
+}
+if ! command -v gnuplot >/dev/null; then
+	say "bench: $out/bench.csv, $out/pinned.csv (no gnuplot for the chart; make setup installs it)"
+elif plot_bench; then
+	say "bench: $out/bench.csv, $out/pinned.csv and the chart $out/bench.png"
+else
+	say "bench: gnuplot failed; $out/bench.csv and $out/pinned.csv hold the figures"
+fi
