@@ -187,20 +187,27 @@ static long pages_on(int node)
 	return there;
 }
 
-/* One step of a moving case: the whole buffer to node; pages moved. */
-static long step_move_pages(size_t unit, int node)
+/*
+ * One move_pages() call of a moving case: the CHUNK_BYTES at *pos to
+ * node, *pos advanced (wrapping, with *node flipped, at the end of the
+ * buffer).  Returns the base pages moved.
+ */
+static long step_move_pages(size_t unit, size_t *pos, int *node)
 {
-	size_t per_call = CHUNK_BYTES / unit, nr = len / unit, i;
+	size_t per_call = CHUNK_BYTES / unit, nr = len / unit;
+	size_t n = nr - *pos < per_call ? nr - *pos : per_call;
 	int *status = malloc(per_call * sizeof(*status));
-	long moved = 0;
+	long moved;
 
 	if (!status)
 		exit(2);
-	for (i = 0; i < nr; i += per_call)
-		moved += move_units(buf + i * unit, unit,
-				    nr - i < per_call ? nr - i : per_call,
-				    node, status);
+	moved = move_units(buf + *pos * unit, unit, n, *node, status);
 	free(status);
+	*pos += n;
+	if (*pos == nr) {
+		*pos = 0;
+		*node = !*node;
+	}
 	return moved * (unit / BASE_PAGE);
 }
 
@@ -223,28 +230,31 @@ static long step_mbind(int node)
 }
 
 /*
- * Move the buffer between nodes 0 and 1 for secs.  Only the calls are
- * timed; the queries that count what moved are not.  Returns GB/s and
- * sets *pages_s, *ipis (per 1000 pages) and *pages.
+ * Move the buffer between nodes 0 and 1 for secs of call time.  Only
+ * the calls are timed; the queries that count what moved are not.
+ * Returns GB/s and sets *pages_s, *ipis (per 1000 pages) and *pages.
  */
 static double bench_move(const char *kind, size_t unit, double secs,
 			 double *pages_s, double *ipis, long *pages)
 {
 	double busy = 0, t;
 	long moved = 0, ipi0 = tlb_ipis(), step;
+	size_t pos = 0;
 	int node = 1;
 
 	while (busy < secs) {
 		t = now();
-		if (!strcmp(kind, "migrate_pages"))
+		if (!strcmp(kind, "migrate_pages")) {
 			step = step_migrate_pages(node);
-		else if (!strcmp(kind, "mbind"))
+			node = !node;
+		} else if (!strcmp(kind, "mbind")) {
 			step = step_mbind(node);
-		else
-			step = step_move_pages(unit, node);
+			node = !node;
+		} else {
+			step = step_move_pages(unit, &pos, &node);
+		}
 		busy += now() - t;
 		moved += step;
-		node = !node;
 	}
 	mbind(buf, len, MPOL_DEFAULT, NULL, 0, 0);
 	*pages = moved;
@@ -391,7 +401,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fill();
-	step_move_pages(thp ? THP_SIZE : BASE_PAGE, 0);
+	{
+		int *status = malloc(len / BASE_PAGE * sizeof(*status));
+
+		if (!status)
+			return 2;
+		/* Start from node 0. */
+		move_units(buf, thp ? THP_SIZE : BASE_PAGE,
+			   len / (thp ? THP_SIZE : BASE_PAGE), 0, status);
+		free(status);
+	}
 	for (i = 0; i < threads; i++)
 		pthread_create(&th[i], NULL, reader, (void *)(long)reader_cpu(i));
 	if (!strcmp(kind, "memcpy"))
