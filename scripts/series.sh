@@ -8,7 +8,7 @@
 
 GIT=$BUILD/series-git
 OUT=$BUILD/series
-g() { git -C "$GIT" -c user.name="page-migration harness" -c user.email=pm@localhost "$@"; }
+g() { git -C "$GIT" -c user.name="page-migration developers" -c user.email=pm@localhost "$@"; }
 
 # Groups of our files, one commit each: "PATHS|subject|PATCHES", where
 # PATCHES are hunks of patches/ that go in the same commit (so that each
@@ -50,10 +50,10 @@ commit_patches() {
 		case $p in ""|\#*) continue ;; esac
 		folded "$p" && continue
 		if grep -q '^Subject:' "$REPO/patches/$p"; then
-			g am -q "$REPO/patches/$p"
+			g am -q --signoff "$REPO/patches/$p"
 		else
 			g apply --index "$REPO/patches/$p"
-			g commit -q -m "${p%.patch}"
+			g commit -q -s -m "${p%.patch}"
 		fi
 	done <"$REPO/patches/series"
 }
@@ -75,7 +75,7 @@ commit_overlay() {
 			cp "$REPO/$p" "$GIT/$p"
 			g add -f "$p"
 		done
-		g commit -q -m "$subject" ${body:+-m "$body"} -m "From $(git -C "$REPO" describe --always --dirty) of the page-migration repo."
+		g commit -q -s -m "$subject" ${body:+-m "$body"} -m "From $(git -C "$REPO" describe --always --dirty) of the page-migration repo."
 	done
 }
 
@@ -101,6 +101,24 @@ if [ -n "$last" ]; then
 			"$(grep -c '# SKIP' "$last") skipped, $(grep -c '# XFAIL' "$last") xfail"
 	} >>"$blurb"
 fi
+# Every checkpatch --strict warning of the series, counted, with why it
+# stays (scripts/checkpatch-reasons).
+{
+	echo
+	echo "checkpatch --strict on the patches (errors, then each warning left, with why):"
+	for p in "$OUT"/[0-9]*.patch; do
+		case $p in */0000-*) continue ;; esac
+		# checkpatch exits non-zero on any finding.
+		perl "$STOCK_SRC/scripts/checkpatch.pl" --strict --no-tree --terse "$p" 2>/dev/null |
+			sed -n 's/^[^:]*:[0-9]*: //p' || true
+	done | grep -E '^(ERROR|WARNING):' | sort | uniq -c | sort -rn |
+	while read -r count kind msg; do
+		why=$(awk -F'|' -v m="$msg" '!/^#/ && NF > 1 && index(m, $1) { print $2; exit }' \
+			"$REPO/scripts/checkpatch-reasons")
+		echo "  $count x $kind $msg"
+		echo "      why: ${why:-no reason recorded}"
+	done
+} >>"$blurb"
 sed -i "s/\*\*\* SUBJECT HERE \*\*\*/Our own page-migration subsystem for Linux 6.1/;
 	/\*\*\* BLURB HERE \*\*\*/r $blurb
 	/\*\*\* BLURB HERE \*\*\*/d" "$OUT"/0000-cover-letter.patch

@@ -55,11 +55,11 @@ static int ksm_wait_scans(int scans)
 	long target = ksm_read("full_scans") + scans;
 	time_t end = time(NULL) + WAIT_SECONDS;
 
-	while (ksm_read("full_scans") < target)
+	while (ksm_read("full_scans") < target) {
 		if (time(NULL) > end)
 			return -1;
-		else
-			usleep(20000);
+		usleep(20000);
+	}
 	return 0;
 }
 

@@ -21,8 +21,8 @@
 #define LEN	(16UL << 20)
 #define LIMIT_S	40
 
-static const char *knobs[] = { NB, DBG "scan_delay_ms", DBG "scan_period_min_ms",
-			       DBG "scan_period_max_ms", DBG "scan_size_mb" };
+static const char * const knobs[] = { NB, DBG "scan_delay_ms", DBG "scan_period_min_ms",
+				      DBG "scan_period_max_ms", DBG "scan_size_mb" };
 static const long fast[] = { 1, 50, 100, 400, 64 };
 #define NKNOBS	(sizeof(knobs) / sizeof(knobs[0]))
 
