@@ -239,11 +239,15 @@ static void migrate_test_pass_policy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, move_mode(&ctx), MIGRATE_SYNC_NO_COPY);
 }
 
-/* Compaction gets MIGRATE_MAX_PASSES; other SYNC callers more. */
+/*
+ * Compaction gets MIGRATE_MAX_PASSES; other SYNC callers more, while the
+ * call has patience left.
+ */
 static void migrate_test_may_retry(struct kunit *test)
 {
 	struct migrate_ctx ctx = { .mode = MIGRATE_SYNC,
-				   .reason = MR_COMPACTION };
+				   .reason = MR_COMPACTION,
+				   .patience = MIGRATE_PATIENT_PASSES };
 
 	ctx.pass = MIGRATE_MAX_PASSES - 2;
 	KUNIT_EXPECT_TRUE(test, migrate_may_retry(&ctx));
@@ -251,6 +255,9 @@ static void migrate_test_may_retry(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, migrate_may_retry(&ctx));
 	ctx.reason = MR_SYSCALL;
 	KUNIT_EXPECT_TRUE(test, migrate_may_retry(&ctx));
+	ctx.patience = 0;
+	KUNIT_EXPECT_FALSE(test, migrate_may_retry(&ctx));
+	ctx.patience = MIGRATE_PATIENT_PASSES;
 	ctx.pass = MIGRATE_SYNC_MAX_PASSES - 1;
 	KUNIT_EXPECT_FALSE(test, migrate_may_retry(&ctx));
 }

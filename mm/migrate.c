@@ -68,8 +68,14 @@
 
 /* Passes over a list before the remaining folios count as failed. */
 #define MIGRATE_MAX_PASSES		10
-/* MIGRATE_SYNC callers may wait longer for transient references. */
+/*
+ * MIGRATE_SYNC callers may wait longer for transient references: up to
+ * this many passes over a chunk, and no more extra passes in all of one
+ * call than one chunk may have, so that a call over many chunks with a
+ * stubborn folio in each does not wait in each.
+ */
 #define MIGRATE_SYNC_MAX_PASSES		30
+#define MIGRATE_PATIENT_PASSES		(MIGRATE_SYNC_MAX_PASSES - MIGRATE_MAX_PASSES)
 /*
  * From this pass on the sleeping modes wait for folio locks (and SYNC
  * for writeback): every other folio has had its chance by then.  It is
@@ -118,6 +124,7 @@ struct migrate_ctx {
 	 */
 	bool moving_pieces;
 	bool drained_all;		/* lru_add_drain_all() done this call */
+	unsigned int patience;		/* extra passes left for this call */
 	bool tlb_unflushed;		/* ptes cleared since the last flush */
 	int nr_failed;			/* folios not moved: the return value */
 	struct list_head *failed;	/* permanent failures, for the caller */
@@ -985,7 +992,8 @@ static bool migrate_may_retry(const struct migrate_ctx *ctx)
 
 	if (next < MIGRATE_MAX_PASSES)
 		return true;
-	return migrate_is_patient(ctx) && next < MIGRATE_SYNC_MAX_PASSES;
+	return migrate_is_patient(ctx) && next < MIGRATE_SYNC_MAX_PASSES &&
+	       ctx->patience;
 }
 
 /*
@@ -1008,8 +1016,10 @@ static void migrate_backoff(struct migrate_ctx *ctx)
 	} else {
 		lru_add_drain();
 	}
-	if (next >= MIGRATE_MAX_PASSES)
+	if (next >= MIGRATE_MAX_PASSES) {
+		ctx->patience--;
 		schedule_timeout_killable(MIGRATE_BACKOFF_JIFFIES);
+	}
 }
 
 static long list_nr_pages(struct list_head *list)
@@ -1282,6 +1292,7 @@ int migrate_pages(struct list_head *from, new_page_t get_new_page,
 		.private = private,
 		.mode = mode,
 		.reason = reason,
+		.patience = MIGRATE_PATIENT_PASSES,
 		.failed = &failed,
 	};
 	int rc;
