@@ -52,21 +52,21 @@ for k in $KERNELS; do
 	logs="$logs $out-$k/output.log"
 done
 
-# shellcheck disable=SC2086
-awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" -v rounds="$ROUNDS" -v kernels="$KERNELS" '
+# The awk functions of both reports: the kernel of a log, and the median
+# (min in lo, max in hi) of the values of key in array v with count c.
+AWK_LIB='
 function kname(f) { return f ~ /-stock\// ? "stock" : f ~ /-peer\// ? "peer" : "ours" }
-function sort(a, n,   i, j, t) {
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-}
-# Median, min and max of the values of key k in array v with count c.
-function stat(v, c, key,   a, i, n) {
+function stat(v, c, key,   a, i, j, n, t) {
 	n = c[key]
 	for (i = 1; i <= n; i++) a[i] = v[key, i]
-	sort(a, n)
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 	lo = a[1]; hi = a[n]
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+}'
+
+# shellcheck disable=SC2086
+awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" -v rounds="$ROUNDS" -v kernels="$KERNELS" "$AWK_LIB"'
 FNR == 1 { k = kname(FILENAME) }
 $1 == "RESULT" {
 	key = k SUBSEP $2 ":" $3
@@ -125,16 +125,7 @@ END {
 # the guest's memcpy drawn in, in build/results/bench/.
 mkdir -p "$out"
 # shellcheck disable=SC2086
-awk -v kernels="$KERNELS" -v csv="$out/bench.csv" -v dat="$out/gbs.dat" -v pcsv="$out/pinned.csv" '
-function kname(f) { return f ~ /-stock\// ? "stock" : f ~ /-peer\// ? "peer" : "ours" }
-function med(v, c, key,   a, i, j, n, t) {
-	n = c[key]
-	for (i = 1; i <= n; i++) a[i] = v[key, i]
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	lo = a[1]; hi = a[n]
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v kernels="$KERNELS" -v csv="$out/bench.csv" -v dat="$out/gbs.dat" -v pcsv="$out/pinned.csv" "$AWK_LIB"'
 FNR == 1 { k = kname(FILENAME) }
 $1 == "RESULT" {
 	key = k SUBSEP $2 ":" $3
@@ -154,10 +145,10 @@ END {
 		printf "%s", label >dat
 		for (j = 1; j <= nk; j++) {
 			key = ks[j] SUBSEP c
-			r = med(rate, cnt, key); rl = lo; rh = hi
-			g = med(gbs, cnt, key); m = med(gbs, cnt, ks[j] SUBSEP "memcpy:0")
+			r = stat(rate, cnt, key); rl = lo; rh = hi
+			g = stat(gbs, cnt, key); m = stat(gbs, cnt, ks[j] SUBSEP "memcpy:0")
 			printf "%s,%s,%s,%.0f,%.0f,%.0f,%.4f,%.4f,%.1f\n", f[1], f[2], ks[j], r, rl, rh, g,
-			       (m > 0 ? g / m : 0), (f[1] == "memcpy" ? 0 : med(ipi, cnt, key)) >csv
+			       (m > 0 ? g / m : 0), (f[1] == "memcpy" ? 0 : stat(ipi, cnt, key)) >csv
 			printf " %.4f", g >dat
 		}
 		printf "\n" >dat

@@ -29,25 +29,6 @@ FIXTURE(shmem_thp)
 	int sub_status[NR_THP * (HPSZ / 4096)];
 };
 
-/* The "Node N ShmemHugePages:" line of node's meminfo, in kB, or -1. */
-static long node_shmem_huge_kb(int node)
-{
-	char path[96], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
-		 node);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Node %*d ShmemHugePages: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* The bracketed choice of shmem_enabled ("[never] ..." gives never). */
 static int shmem_enabled_now(char *out, size_t len)
 {
@@ -114,8 +95,8 @@ TEST_F(shmem_thp, huge_page_counters_follow_the_move)
 	int i;
 
 	PM_RETURN_IF_SKIPPED();
-	a0 = node_shmem_huge_kb(self->node_a);
-	b0 = node_shmem_huge_kb(self->node_b);
+	a0 = pm_node_meminfo_kb(self->node_a, "ShmemHugePages");
+	b0 = pm_node_meminfo_kb(self->node_b, "ShmemHugePages");
 	ASSERT_LE(moved_kb, a0)
 		TH_LOG("node %d counts %ld kB of ShmemHugePages before the move, holding %ld kB",
 		       self->node_a, a0, moved_kb);
@@ -134,8 +115,8 @@ TEST_F(shmem_thp, huge_page_counters_follow_the_move)
 	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
 			  "shmem THPs after the move");
 
-	a1 = node_shmem_huge_kb(self->node_a);
-	b1 = node_shmem_huge_kb(self->node_b);
+	a1 = pm_node_meminfo_kb(self->node_a, "ShmemHugePages");
+	b1 = pm_node_meminfo_kb(self->node_b, "ShmemHugePages");
 	TH_LOG("ShmemHugePages: node %d %ld -> %ld kB, node %d %ld -> %ld kB",
 	       self->node_a, a0, a1, self->node_b, b0, b1);
 	EXPECT_EQ(a0 - moved_kb, a1)

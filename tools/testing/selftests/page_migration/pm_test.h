@@ -461,6 +461,30 @@ static inline int pm_node_of(const void *addr)
 		       errno, strerror(errno), err, strerror(err));	\
 } while (0)
 
+/* "Node N KEY: X kB" of node's meminfo, in kB; -1 if absent. */
+static inline long pm_node_meminfo_kb(int node, const char *key)
+{
+	char path[96], line[256], *p;
+	size_t klen = strlen(key);
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
+		 node);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, key);
+		if (p && p[klen] == ':') {
+			kb = strtol(p + klen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
 /* The pid of a child that has exited and been reaped, or -1. */
 static inline pid_t pm_reaped_pid(void)
 {

@@ -93,27 +93,11 @@ FIXTURE_TEARDOWN(cp)
 		TH_LOG("zram0 reset failed");
 }
 
-/* "Node N MemFree:  X kB" of the node's meminfo, in bytes; -1 if absent. */
+/* The node's MemFree in bytes; -1 if absent. */
 static long node_free_bytes(int node)
 {
-	char path[96], line[256];
-	long kb = -1;
-	FILE *f;
+	long kb = pm_node_meminfo_kb(node, "MemFree");
 
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
-		 node);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "MemFree:");
-
-		if (p) {
-			kb = strtol(p + 8, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
 	return kb < 0 ? -1 : kb * 1024;
 }
 
