@@ -62,13 +62,7 @@ fi
 accel_arg="tcg,thread=multi"
 [ "$accel" = kvm ] && accel_arg=kvm
 # The guest must see the checkout (its scripts) and build/ (its tests).
-keep=""
-for p in "$REPO" "$BUILD"; do
-	p=$(realpath -m "$p")
-	problem=$(guest_path_problem "$p")
-	[ -z "$problem" ] || die "the guest cannot reach $p: $problem"
-	keep="$keep${keep:+,}$p"
-done
+keep=$(guest_keep_paths)
 cmdline="PM_KEEP=$keep console=ttyS0 root=/dev/root rootfstype=9p ro
 rootflags=trans=virtio,version=9p2000.L,msize=512000
 init=$REPO/scripts/guest-init.sh panic=-1 nokaslr tsc=reliable

@@ -79,3 +79,16 @@ kernel_src() {
 kernel_obj() {
 	echo "$BUILD/obj/$1-$2"
 }
+
+# The checkout and build/ as the guest is given them (PM_KEEP), or die
+# with the reason when it cannot be: before anything is built or booted.
+guest_keep_paths() {
+	local p problem keep=""
+	for p in "$REPO" "$BUILD"; do
+		p=$(realpath -m "$p")
+		problem=$(guest_path_problem "$p")
+		[ -z "$problem" ] || die "the guest cannot reach $p: $problem"
+		keep="$keep${keep:+,}$p"
+	done
+	echo "$keep"
+}

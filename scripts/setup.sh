@@ -9,6 +9,9 @@ libssl-dev cpio xz-utils rsync gcc-multilib kmod libcap-dev patch git
 util-linux procps e2fsprogs sparse gnuplot-nox"
 MIN_FREE_GB=12
 
+# A checkout the guest cannot reach fails here, before any build.
+guest_keep_paths >/dev/null
+
 stamp=$BUILD/.setup-done
 [ -f "$stamp" ] && [ "$stamp" -nt "$0" ] && exit 0
 
