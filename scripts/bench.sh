@@ -63,10 +63,10 @@ function stat(v, c, key,   a, i, j, n, t) {
 		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 	lo = a[1]; hi = a[n]
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}'
-
-# shellcheck disable=SC2086
-awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" -v rounds="$ROUNDS" -v kernels="$KERNELS" "$AWK_LIB"'
+}
+# The logs: "RESULT case readers pages/s GB/s ipis pages" per round into
+# rate, gbs and ipi (case order in order[]), and the lines of the pinned
+# calls, "PINNED call median min max moved left", into pin[kernel, call].
 FNR == 1 { k = kname(FILENAME) }
 $1 == "RESULT" {
 	key = k SUBSEP $2 ":" $3
@@ -74,9 +74,12 @@ $1 == "RESULT" {
 	if (!(($2 ":" $3) in seen)) { seen[$2 ":" $3] = 1; order[ncase++] = $2 ":" $3 }
 }
 $1 == "PINNED" {
-	pt[k, $2] = $3; plo[k, $2] = $4; phi[k, $2] = $5; pleft[k, $2] = $7
+	pin[k, $2] = $0
 	if (!($2 in pseen)) { pseen[$2] = 1; porder[npin++] = $2 }
-}
+}'
+
+# shellcheck disable=SC2086
+awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" -v rounds="$ROUNDS" -v kernels="$KERNELS" "$AWK_LIB"'
 END {
 	nk = split(kernels, ks, " ")
 	printf "Migration benchmark: %d MiB, %d s per case, %d rounds, release kernels; median (min-max)\n", mib, s, rounds
@@ -111,11 +114,13 @@ END {
 	printf "  %-11s %-6s %24s %8s %7s\n", "call", "kernel", "seconds", "speed", "left"
 	for (i = 0; i < npin; i++) {
 		c = porder[i]
+		split(pin["stock", c], sp, " ")
 		for (j = 1; j <= nk; j++) {
 			kk = ks[j]
-			printf "  %-11s %-6s %8.3f %15s %8.2f %7d\n", c, kk, pt[kk, c],
-			       sprintf("(%.3f-%.3f)", plo[kk, c], phi[kk, c]),
-			       (pt[kk, c] > 0 ? pt["stock", c] / pt[kk, c] : 0), pleft[kk, c]
+			split(pin[kk, c], p, " ")
+			printf "  %-11s %-6s %8.3f %15s %8.2f %7d\n", c, kk, p[3],
+			       sprintf("(%.3f-%.3f)", p[4], p[5]),
+			       (p[3] > 0 ? sp[3] / p[3] : 0), p[7]
 		}
 	}
 	printf "  (speed: stock time / this kernel time; left: pages not on node 1 afterwards)\n"
@@ -126,13 +131,6 @@ END {
 mkdir -p "$out"
 # shellcheck disable=SC2086
 awk -v kernels="$KERNELS" -v csv="$out/bench.csv" -v dat="$out/gbs.dat" -v pcsv="$out/pinned.csv" "$AWK_LIB"'
-FNR == 1 { k = kname(FILENAME) }
-$1 == "RESULT" {
-	key = k SUBSEP $2 ":" $3
-	n = ++cnt[key]; rate[key, n] = $4; gbs[key, n] = $5; ipi[key, n] = $6
-	if (!(($2 ":" $3) in seen)) { seen[$2 ":" $3] = 1; order[ncase++] = $2 ":" $3 }
-}
-$1 == "PINNED" { pin[k, $2] = $3 " " $4 " " $5 " " $6 " " $7; if (!($2 in ps)) { ps[$2] = 1; porder[np++] = $2 } }
 END {
 	nk = split(kernels, ks, " ")
 	print "case,readers,kernel,pages_per_s_median,pages_per_s_min,pages_per_s_max,gb_per_s_median,memcpy_fraction,tlb_ipis_per_1000_pages" >csv
@@ -154,10 +152,10 @@ END {
 		printf "\n" >dat
 	}
 	print "call,kernel,seconds_median,seconds_min,seconds_max,pages_moved,pages_left" >pcsv
-	for (i = 0; i < np; i++)
+	for (i = 0; i < npin; i++)
 		for (j = 1; j <= nk; j++) {
 			split(pin[ks[j], porder[i]], p, " ")
-			printf "%s,%s,%s,%s,%s,%s,%s\n", porder[i], ks[j], p[1], p[2], p[3], p[4], p[5] >pcsv
+			printf "%s,%s,%s,%s,%s,%s,%s\n", porder[i], ks[j], p[3], p[4], p[5], p[6], p[7] >pcsv
 		}
 }' $logs
 plot_bench() {
