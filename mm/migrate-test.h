@@ -262,6 +262,27 @@ static void migrate_test_may_retry(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, migrate_may_retry(&ctx));
 }
 
+/*
+ * struct migrate_vma keeps 6.1's layout, which drivers built against
+ * 6.1's header rely on: every field a word, in 6.1's order.
+ */
+static void migrate_test_migrate_vma_layout(struct kunit *test)
+{
+	const size_t w = sizeof(long);
+
+	KUNIT_EXPECT_EQ(test, offsetof(struct migrate_vma, vma), 0 * w);
+	KUNIT_EXPECT_EQ(test, offsetof(struct migrate_vma, dst), 1 * w);
+	KUNIT_EXPECT_EQ(test, offsetof(struct migrate_vma, src), 2 * w);
+	KUNIT_EXPECT_EQ(test, offsetof(struct migrate_vma, cpages), 3 * w);
+	KUNIT_EXPECT_EQ(test, offsetof(struct migrate_vma, npages), 4 * w);
+	KUNIT_EXPECT_EQ(test, offsetof(struct migrate_vma, start), 5 * w);
+	KUNIT_EXPECT_EQ(test, offsetof(struct migrate_vma, end), 6 * w);
+	KUNIT_EXPECT_EQ(test, offsetof(struct migrate_vma, pgmap_owner), 7 * w);
+	KUNIT_EXPECT_EQ(test, offsetof(struct migrate_vma, flags), 8 * w);
+	KUNIT_EXPECT_EQ(test, offsetof(struct migrate_vma, fault_page), 9 * w);
+	KUNIT_EXPECT_EQ(test, sizeof(struct migrate_vma), 10 * w);
+}
+
 static struct kunit_case migrate_engine_cases[] = {
 	KUNIT_CASE(migrate_test_take_chunk_empty),
 	KUNIT_CASE(migrate_test_take_chunk_budget),
@@ -274,6 +295,7 @@ static struct kunit_case migrate_engine_cases[] = {
 	KUNIT_CASE(migrate_test_src_pinned),
 	KUNIT_CASE(migrate_test_pass_policy),
 	KUNIT_CASE(migrate_test_may_retry),
+	KUNIT_CASE(migrate_test_migrate_vma_layout),
 	{}
 };
 

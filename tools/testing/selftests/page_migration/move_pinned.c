@@ -289,7 +289,7 @@ static int some_pin(struct __test_metadata *_metadata,
 		iov[n].iov_len = self->psz;
 		n++;
 	}
-	EXPECT_EQ(0, syscall(__NR_io_uring_register, self->ring,
+	ASSERT_EQ(0, syscall(__NR_io_uring_register, self->ring,
 			     IORING_REGISTER_BUFFERS, iov, n))
 		TH_LOG("IORING_REGISTER_BUFFERS of %d pages: %s", n,
 		       strerror(errno));
