@@ -255,8 +255,14 @@ FIXTURE_SETUP(some_pinned)
 	pm_fill(self->buf, self->len, SEED);
 	if (variant->kind == SOME_THP && !some_thp_backed(self))
 		SKIP(return, "the buffer did not get THPs");
-	PM_MOVE_OK(self->buf, self->npages, self->psz, self->node_a,
-		   self->status, 0, "initial placement");
+	/*
+	 * One entry per THP: 6.1 reports -EBUSY for the tail pages of a
+	 * THP that an earlier entry of the same call already isolated.
+	 */
+	PM_MOVE_OK(self->buf, self->len / self->unit, self->unit,
+		   self->node_a, self->status, 0, "initial placement");
+	PM_ASSERT_WHERE(self->buf, self->npages, self->psz, self->node_a,
+			self->status, "initial placement, every base page");
 }
 
 FIXTURE_TEARDOWN(some_pinned)
