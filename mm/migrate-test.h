@@ -283,6 +283,29 @@ static void migrate_test_migrate_vma_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sizeof(struct migrate_vma), 10 * w);
 }
 
+/* The mbind() flags MPOL_MF_LAZY may come with. */
+static void migrate_test_mbind_flags(struct kunit *test)
+{
+	const unsigned long lazy = MPOL_MF_MOVE | MPOL_MF_LAZY;
+
+	KUNIT_EXPECT_TRUE(test, mbind_flags_valid(0, MPOL_BIND));
+	KUNIT_EXPECT_TRUE(test, mbind_flags_valid(MPOL_MF_VALID, MPOL_BIND));
+	KUNIT_EXPECT_TRUE(test, mbind_flags_valid(lazy, MPOL_BIND));
+	KUNIT_EXPECT_TRUE(test, mbind_flags_valid(lazy, MPOL_LOCAL));
+	KUNIT_EXPECT_TRUE(test, mbind_flags_valid(MPOL_MF_MOVE_ALL |
+						  MPOL_MF_LAZY, MPOL_BIND));
+	KUNIT_EXPECT_FALSE(test, mbind_flags_valid(MPOL_MF_LAZY, MPOL_BIND));
+	KUNIT_EXPECT_FALSE(test, mbind_flags_valid(MPOL_MF_STRICT |
+						   MPOL_MF_LAZY, MPOL_BIND));
+	KUNIT_EXPECT_FALSE(test, mbind_flags_valid(lazy | MPOL_MF_STRICT,
+						   MPOL_BIND));
+	KUNIT_EXPECT_FALSE(test, mbind_flags_valid(lazy, MPOL_DEFAULT));
+	KUNIT_EXPECT_FALSE(test, mbind_flags_valid(MPOL_MF_MOVE | (1UL << 10),
+						   MPOL_BIND));
+	KUNIT_EXPECT_FALSE(test, mbind_flags_valid(MPOL_MF_INTERNAL,
+						   MPOL_BIND));
+}
+
 static struct kunit_case migrate_engine_cases[] = {
 	KUNIT_CASE(migrate_test_take_chunk_empty),
 	KUNIT_CASE(migrate_test_take_chunk_budget),
@@ -296,6 +319,7 @@ static struct kunit_case migrate_engine_cases[] = {
 	KUNIT_CASE(migrate_test_pass_policy),
 	KUNIT_CASE(migrate_test_may_retry),
 	KUNIT_CASE(migrate_test_migrate_vma_layout),
+	KUNIT_CASE(migrate_test_mbind_flags),
 	{}
 };
 

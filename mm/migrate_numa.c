@@ -27,6 +27,14 @@
 
 #include "internal.h"
 
+/*
+ * A page behind a NUMA-hinting (PROT_NONE) pte is still there: 6.1.y's
+ * follow_page() finds it only with FOLL_FORCE, which without FOLL_WRITE
+ * means nothing else to it.  Without, move_pages() would call such a page
+ * -ENOENT, or a THP -EFAULT.
+ */
+#define FOLL_HINTED	FOLL_FORCE
+
 /* Entries of a query-only move_pages() looked up per mmap_lock hold. */
 #define MOVE_PAGES_STAT_CHUNK	16UL
 
@@ -98,7 +106,7 @@ static int queue_page_for_node(struct mm_struct *mm, unsigned long addr,
 		goto out_unlock;
 
 	/* FOLL_DUMP: special pages such as the zero page are errors. */
-	page = follow_page(vma, addr, FOLL_GET | FOLL_DUMP);
+	page = follow_page(vma, addr, FOLL_GET | FOLL_DUMP | FOLL_HINTED);
 	if (IS_ERR_OR_NULL(page)) {
 		err = page ? PTR_ERR(page) : -ENOENT;
 		goto out_unlock;
@@ -234,7 +242,7 @@ out:
 /* The node of the page at @addr, or -errno. */
 static int page_node_of(struct mm_struct *mm, unsigned long addr)
 {
-	unsigned int foll = FOLL_DUMP;
+	unsigned int foll = FOLL_DUMP | FOLL_HINTED;
 	struct vm_area_struct *vma;
 	struct page *page;
 	int nid;
@@ -469,14 +477,21 @@ static bool isolate_misplaced(struct pglist_data *pgdat, struct page *page)
 /*
  * Shared executable file pages are probably libraries, fine where they
  * are; dirty file pages cannot move asynchronously on every filesystem.
+ * A lazy mbind() asked for its pages, so there a dirty file page moves
+ * whenever its mapping can move it without writing it back first.
  */
 static bool misplaced_worth_moving(struct page *page,
-				   struct vm_area_struct *vma)
+				   struct vm_area_struct *vma, bool lazy)
 {
+	struct address_space *mapping;
+
 	if (!page_is_file_lru(page))
 		return true;
-	if (PageDirty(page))
-		return false;
+	if (PageDirty(page)) {
+		mapping = page_mapping(page);
+		if (!lazy || !mapping || !mapping->a_ops->migrate_folio)
+			return false;
+	}
 	return page_mapcount(page) == 1 || !(vma->vm_flags & VM_EXEC);
 }
 
@@ -487,7 +502,9 @@ static bool misplaced_worth_moving(struct page *page,
  * @node: The node to move to.
  *
  * Shared executable file pages (libraries) and dirty file pages are
- * left where they are.  Moves asynchronously, never splitting a THP.
+ * left where they are, but for a lazy mbind()'s (migrate_lazy_policy())
+ * dirty pages of mappings that move them.  Moves asynchronously, never
+ * splitting a THP.
  *
  * Context: Process context, mmap_lock held for read; no page table lock.
  * Return: 1 if the page was moved, 0 if not; either way the caller's
@@ -498,10 +515,11 @@ int migrate_misplaced_page(struct page *page, struct vm_area_struct *vma,
 {
 	pg_data_t *pgdat = NODE_DATA(node);
 	unsigned int nr_succeeded = 0;
+	bool lazy = migrate_lazy_policy(vma);
 	LIST_HEAD(folios);
 	int nr_left;
 
-	if (!misplaced_worth_moving(page, vma) ||
+	if (!misplaced_worth_moving(page, vma, lazy) ||
 	    !isolate_misplaced(pgdat, page)) {
 		put_page(page);
 		return 0;
@@ -509,7 +527,8 @@ int migrate_misplaced_page(struct page *page, struct vm_area_struct *vma,
 
 	list_add(&page->lru, &folios);
 	nr_left = migrate_pages(&folios, alloc_misplaced_dst_page, NULL,
-				node, MIGRATE_ASYNC, MR_NUMA_MISPLACED,
+				node, MIGRATE_ASYNC,
+				lazy ? MR_NUMA_LAZY : MR_NUMA_MISPLACED,
 				&nr_succeeded);
 	/*
 	 * A result of 0 leaves nothing behind; if our engine ever broke that,

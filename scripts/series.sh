@@ -13,8 +13,10 @@ g() { git -C "$GIT" -c user.name="page-migration developers" -c user.email=pm@lo
 # Groups of our files, one commit each: "PATHS|subject|PATCHES", where
 # PATCHES are hunks of patches/ that go in the same commit (so that each
 # commit builds); the other patches come first, one commit each.
+# PATHS "-" makes a commit of the group's patches alone.
 GROUPS_=(
 	"include/linux/migrate.h mm/migrate.c mm/migrate_*.c mm/migrate-test.h mm/migrate_*-test.h|mm: migrate: replace the migration core with our own|0001-mm-build-our-migration-core-files.patch"
+	"-|mm: mempolicy: let mbind() move pages on their next touch|0004-mm-mempolicy-let-mbind-move-pages-on-their-next-touch.patch"
 	"Documentation|Documentation/mm: describe our page migration engine"
 	"tools/testing/selftests/page_migration|selftests: page_migration: add page-kind and user-scenario migration tests"
 )
@@ -67,9 +69,10 @@ commit_overlay() {
 			g apply --index "$REPO/patches/$p"
 			body+=$(patch_body "$REPO/patches/$p")$'\n\n'
 		done
+		files=""
 		# shellcheck disable=SC2086
-		files=$(git -C "$REPO" ls-files -- $paths)
-		[ -n "$files" ] || continue
+		[ "$paths" = - ] || files=$(git -C "$REPO" ls-files -- $paths)
+		[ -n "$files$patches" ] || continue
 		for p in $files; do
 			mkdir -p "$GIT/$(dirname "$p")"
 			cp "$REPO/$p" "$GIT/$p"

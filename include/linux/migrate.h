@@ -146,6 +146,11 @@ static inline bool folio_test_movable(struct folio *folio)
 #ifdef CONFIG_NUMA_BALANCING
 int migrate_misplaced_page(struct page *page, struct vm_area_struct *vma,
 			   int node);
+bool migrate_lazy_vma(struct vm_area_struct *vma, unsigned long flags);
+unsigned long migrate_lazy_mark(struct mm_struct *mm, unsigned long start,
+				unsigned long end, const nodemask_t *nmask,
+				unsigned long flags);
+bool migrate_lazy_policy(struct vm_area_struct *vma);
 #else
 static inline int migrate_misplaced_page(struct page *page,
 					 struct vm_area_struct *vma, int node)
@@ -153,7 +158,38 @@ static inline int migrate_misplaced_page(struct page *page,
 	/* Nothing moves a misplaced page: tell the caller to keep it. */
 	return -EAGAIN;
 }
+
+/* No hinting faults: a lazy mbind() moves its pages during the call. */
+static inline bool migrate_lazy_vma(struct vm_area_struct *vma,
+				    unsigned long flags)
+{
+	return false;
+}
+
+static inline unsigned long migrate_lazy_mark(struct mm_struct *mm,
+					      unsigned long start,
+					      unsigned long end,
+					      const nodemask_t *nmask,
+					      unsigned long flags)
+{
+	return 0;
+}
 #endif
+
+/*
+ * The flags mbind() takes: MPOL_MF_VALID, and MPOL_MF_LAZY with a move
+ * flag, without MPOL_MF_STRICT (a lazy call cannot check at its return
+ * what it leaves to later touches), and with a policy to move towards.
+ */
+static inline bool mbind_flags_valid(unsigned long flags, unsigned short mode)
+{
+	if (flags & ~(unsigned long)(MPOL_MF_VALID | MPOL_MF_LAZY))
+		return false;
+	if (!(flags & MPOL_MF_LAZY))
+		return true;
+	return (flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)) &&
+	       !(flags & MPOL_MF_STRICT) && mode != MPOL_DEFAULT;
+}
 
 #ifdef CONFIG_MIGRATION
 /*
