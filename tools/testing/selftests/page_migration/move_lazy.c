@@ -293,8 +293,11 @@ TEST_F(lazy, shared_pages_need_move_all)
 	close(go[1]);
 }
 
-/* Page kinds: shmem and a THP move on touch, hugetlb during the call. */
-enum lazy_kind { LAZY_SHMEM, LAZY_THP, LAZY_HUGETLB };
+/*
+ * Page kinds: shmem, a THP and mlocked anon move on touch, hugetlb
+ * during the call.
+ */
+enum lazy_kind { LAZY_SHMEM, LAZY_THP, LAZY_MLOCKED, LAZY_HUGETLB };
 
 FIXTURE(kinds)
 {
@@ -316,6 +319,7 @@ FIXTURE_VARIANT(kinds)
 
 FIXTURE_VARIANT_ADD(kinds, shmem) { .kind = LAZY_SHMEM };
 FIXTURE_VARIANT_ADD(kinds, thp) { .kind = LAZY_THP };
+FIXTURE_VARIANT_ADD(kinds, mlocked) { .kind = LAZY_MLOCKED };
 FIXTURE_VARIANT_ADD(kinds, hugetlb) { .kind = LAZY_HUGETLB };
 
 static int kinds_hugetlb_pool(FIXTURE_DATA(kinds) *self)
@@ -366,6 +370,14 @@ FIXTURE_SETUP(kinds)
 		self->raw_len = 2 * HPSZ;
 		self->raw = mmap(NULL, self->raw_len, prot,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		break;
+	case LAZY_MLOCKED:
+		self->raw = mmap(NULL, self->len, prot,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, self->raw);
+		ASSERT_EQ(0, madvise(self->raw, self->len, MADV_NOHUGEPAGE));
+		ASSERT_EQ(0, mlock(self->raw, self->len))
+			TH_LOG("mlock: %s", strerror(errno));
 		break;
 	case LAZY_HUGETLB:
 		if (kinds_hugetlb_pool(self))
@@ -430,6 +442,11 @@ TEST_F(kinds, move_on_touch)
 	if (variant->kind == LAZY_THP) {
 		ASSERT_EQ(0, pm_kpageflags(self->buf, &f));
 		ASSERT_TRUE(f & PM_KPF(KPF_THP)) TH_LOG("the THP was split");
+	}
+	if (variant->kind == LAZY_MLOCKED) {
+		ASSERT_EQ(0, pm_kpageflags(self->buf, &f));
+		ASSERT_TRUE(f & PM_KPF(KPF_UNEVICTABLE))
+			TH_LOG("the moved page is no longer mlocked");
 	}
 	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
 			  "after the move");
