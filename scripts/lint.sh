@@ -7,8 +7,8 @@
 # error.
 . "$(dirname "$0")/lib.sh"
 
-OBJS="mm/migrate.o mm/migrate_mapping.o mm/migrate_ptes.o mm/migrate_numa.o"
-SRCS="mm/migrate.c mm/migrate_mapping.c mm/migrate_ptes.c mm/migrate_numa.c include/linux/migrate.h"
+OBJS="mm/migrate.o mm/migrate_mapping.o mm/migrate_ptes.o mm/migrate_numa.o mm/migrate_lazy.o"
+SRCS="mm/migrate.c mm/migrate_mapping.c mm/migrate_ptes.c mm/migrate_numa.c mm/migrate_lazy.c include/linux/migrate.h"
 export FLAVOUR=${FLAVOUR:-release}
 obj=$(kernel_obj ours "$FLAVOUR")
 bad=0
@@ -29,7 +29,10 @@ for f in $SRCS; do
 	out=$(perl "$OURS_SRC/scripts/kernel-doc" -none "$OURS_SRC/$f" 2>&1)
 	[ -z "$out" ] || { echo "$out"; bad=1; }
 done
-for f in $SRCS "$REPO"/patches/*.patch; do
+# The patches as a maintainer gets them: make series's format-patch output.
+CHECK= bash "$REPO/scripts/series.sh"
+for f in $SRCS "$BUILD"/series/0*.patch; do
+	case $f in */0000-cover-letter.patch) continue ;; esac
 	case $f in /*) p=$f ;; *) p=$OURS_SRC/$f ;; esac
 	flag=-f
 	[[ $f == *.patch ]] && flag=""
