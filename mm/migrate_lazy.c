@@ -72,18 +72,19 @@ static void lazy_mark_pte(struct vm_area_struct *vma, unsigned long addr,
 	ptep_modify_prot_commit(vma, addr, ptep, old, new);
 }
 
-/* A THP mapped by @pmd, whose lock is held: mark it whole. */
+/* A THP mapped by @pmd, whose lock @ptl is held: mark it whole. */
 static void lazy_mark_thp(struct vm_area_struct *vma, unsigned long addr,
-			  pmd_t *pmd, struct lazy_walk *lw)
+			  pmd_t *pmd, spinlock_t *ptl, struct lazy_walk *lw)
+	__releases(ptl)
 {
 	pmd_t old, new;
 	struct page *page;
 
 	if (!pmd_trans_huge(*pmd) || pmd_protnone(*pmd))
-		return;
+		goto unlock;
 	page = pmd_page(*pmd);
 	if (is_huge_zero_page(page) || !lazy_wants(page_folio(page), lw))
-		return;
+		goto unlock;
 	/* Flushes the PMD's TLB entry, keeping its accessed and dirty bits. */
 	old = pmdp_invalidate_ad(vma, addr & HPAGE_PMD_MASK, pmd);
 	new = pmd_modify(old, PAGE_NONE);
@@ -91,6 +92,8 @@ static void lazy_mark_thp(struct vm_area_struct *vma, unsigned long addr,
 		new = pmd_mk_savedwrite(new);
 	set_pmd_at(vma->vm_mm, addr & HPAGE_PMD_MASK, pmd, new);
 	lw->marked++;
+unlock:
+	spin_unlock(ptl);
 }
 
 static int lazy_pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long end,
@@ -104,8 +107,8 @@ static int lazy_pmd_entry(pmd_t *pmd, unsigned long addr, unsigned long end,
 
 	ptl = pmd_trans_huge_lock(pmd, vma);
 	if (ptl) {
-		lazy_mark_thp(vma, addr, pmd, lw);
-		spin_unlock(ptl);
+		__acquire(ptl);	/* taken by pmd_trans_huge_lock(), for sparse */
+		lazy_mark_thp(vma, addr, pmd, ptl, lw);
 		return 0;
 	}
 	if (pmd_trans_unstable(pmd))
