@@ -166,11 +166,11 @@ static void lazy_mark_vma(struct vm_area_struct *vma, unsigned long start,
  * VMAs migrate_lazy_vma() accepts, as NUMA-hinting entries.
  *
  * Context: mmap_lock held for write.
- * Return: The number of ptes and PMDs marked.
+ * Return: Nothing; the marks count in numa_pte_updates.
  */
-unsigned long migrate_lazy_mark(struct mm_struct *mm, unsigned long start,
-				unsigned long end, const nodemask_t *nmask,
-				unsigned long flags)
+void migrate_lazy_mark(struct mm_struct *mm, unsigned long start,
+		       unsigned long end, const nodemask_t *nmask,
+		       unsigned long flags)
 {
 	VMA_ITERATOR(vmi, mm, start);
 	struct lazy_walk lw = { .nmask = nmask, .flags = flags };
@@ -184,7 +184,6 @@ unsigned long migrate_lazy_mark(struct mm_struct *mm, unsigned long start,
 			      min(end, vma->vm_end), &lw);
 	}
 	count_vm_numa_events(NUMA_PTE_UPDATES, lw.marked);
-	return lw.marked;
 }
 
 /**

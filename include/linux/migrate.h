@@ -147,9 +147,9 @@ static inline bool folio_test_movable(struct folio *folio)
 int migrate_misplaced_page(struct page *page, struct vm_area_struct *vma,
 			   int node);
 bool migrate_lazy_vma(struct vm_area_struct *vma, unsigned long flags);
-unsigned long migrate_lazy_mark(struct mm_struct *mm, unsigned long start,
-				unsigned long end, const nodemask_t *nmask,
-				unsigned long flags);
+void migrate_lazy_mark(struct mm_struct *mm, unsigned long start,
+		       unsigned long end, const nodemask_t *nmask,
+		       unsigned long flags);
 bool migrate_lazy_policy(struct vm_area_struct *vma);
 #else
 static inline int migrate_misplaced_page(struct page *page,
@@ -166,13 +166,11 @@ static inline bool migrate_lazy_vma(struct vm_area_struct *vma,
 	return false;
 }
 
-static inline unsigned long migrate_lazy_mark(struct mm_struct *mm,
-					      unsigned long start,
-					      unsigned long end,
-					      const nodemask_t *nmask,
-					      unsigned long flags)
+static inline void migrate_lazy_mark(struct mm_struct *mm,
+				     unsigned long start, unsigned long end,
+				     const nodemask_t *nmask,
+				     unsigned long flags)
 {
-	return 0;
 }
 #endif
 

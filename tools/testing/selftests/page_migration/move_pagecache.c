@@ -10,6 +10,8 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/mempolicy.h>
 
 #include "../kselftest_harness.h"
 #include "pm_test.h"
@@ -194,6 +196,37 @@ TEST_F_TIMEOUT(pagecache, dirty_pages, 90)
 	ASSERT_EQ(0, fsync(self->fd));
 	check_on_disk(_metadata, self, 33);
 	check_read(_metadata, self, 33);
+}
+
+/*
+ * mbind(MPOL_MF_MOVE | MPOL_MF_LAZY): dirty page cache, which NUMA
+ * balancing's faults leave where it is, moves on its next touch.
+ */
+TEST_F_TIMEOUT(pagecache, lazy_dirty_pages_move_on_touch, 90)
+{
+	unsigned long mask;
+
+	PM_RETURN_IF_SKIPPED();
+	ASSERT_LT(self->node_b, (int)(8 * sizeof(mask)));
+	mask = 1UL << self->node_b;
+	write_file(_metadata, self, 34, 0);
+	PM_MOVE_OK(self->map, NR_PAGES, self->psz, self->node_a, self->status,
+		   0, "dirty page cache to node_a");
+	check_flags(_metadata, self, 1, "dirty, before the lazy mbind");
+	ASSERT_EQ(0, syscall(__NR_mbind, self->map, self->len, MPOL_BIND,
+			     &mask, 8 * sizeof(mask),
+			     MPOL_MF_MOVE | MPOL_MF_LAZY))
+		TH_LOG("mbind(MOVE | LAZY): %s", strerror(errno));
+	PM_ASSERT_WHERE(self->map, NR_PAGES, self->psz, self->node_a,
+			self->status, "after the lazy mbind");
+	/* Reading every page through the mapping is the touch. */
+	PM_ASSERT_CONTENT(self->map, self->len, 34, self->psz,
+			  "mapping, touched");
+	PM_ASSERT_WHERE(self->map, NR_PAGES, self->psz, self->node_b,
+			self->status, "after the touch");
+	check_read(_metadata, self, 34);
+	ASSERT_EQ(0, fsync(self->fd));
+	check_on_disk(_metadata, self, 34);
 }
 
 TEST_HARNESS_MAIN
