@@ -4,13 +4,17 @@
  * the policy and moves nothing; each misplaced page moves when it is
  * next touched, to the policy's node (MPOL_BIND) or to the toucher's
  * node (MPOL_LOCAL), with kernel.numa_balancing 0 and 1.  Hugetlb moves
- * during the call.  Shared pages need MPOL_MF_MOVE_ALL.  Contents are
- * checked after every move.
+ * during the call.  Shared pages need MPOL_MF_MOVE_ALL; pinned pages stay
+ * and their touch still succeeds.  Lazy moves are counted, traced with
+ * reason numa_lazy, and shown in numa_maps.  Contents are checked after
+ * every move.
  *
  * Stock 6.1 rejects MPOL_MF_LAZY with EINVAL (scripts/expected-failures).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <linux/mempolicy.h>
 
 #include "../kselftest_harness.h"
@@ -22,6 +26,11 @@
 #define HPSZ		(2UL << 20)
 #define HP_FMT	"/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages"
 #define MPOL_MF_BAD	(1 << 10)
+#define NR_PINNED	16
+
+/* From <linux/io_uring.h>, which does not build against the tools uapi. */
+#define IORING_REGISTER_BUFFERS		0
+#define IO_URING_PARAMS_SIZE		120	/* struct io_uring_params */
 
 static long lazy_mbind(void *addr, size_t len, int mode, int node,
 		       unsigned int flags)
@@ -149,6 +158,10 @@ TEST_F(lazy, nothing_moves_during_the_call)
 		TH_LOG("mbind(MOVE | LAZY): %s", strerror(errno));
 	ASSERT_EQ(before, pm_vmstat("pgmigrate_success"));
 	ASSERT_PLACED(self, self->node_a, "after a lazy mbind");
+	/* numa_maps still counts the hinted pages where they are. */
+	ASSERT_EQ(NR_PAGES, pm_numa_maps_count(getpid(), self->buf,
+					       self->node_a));
+	ASSERT_EQ(0, pm_numa_maps_count(getpid(), self->buf, self->node_b));
 }
 
 TEST_F(lazy, touched_half_moves_to_the_policy_node)
@@ -165,6 +178,10 @@ TEST_F(lazy, touched_half_moves_to_the_policy_node)
 	ASSERT_PLACED(self, i < NR_PAGES / 2 ? self->node_b : self->node_a,
 		      "after touching the first half");
 	ASSERT_LE(before + NR_PAGES / 2, pm_vmstat("numa_pages_migrated"));
+	ASSERT_EQ(NR_PAGES / 2, pm_numa_maps_count(getpid(), self->buf,
+						   self->node_b));
+	ASSERT_EQ(NR_PAGES / 2, pm_numa_maps_count(getpid(), self->buf,
+						   self->node_a));
 	/* The toucher does not matter for MPOL_BIND: node_a reads the rest. */
 	ASSERT_EQ(0, touch_from(self->buf, self->psz, NR_PAGES / 2, 1,
 				NR_PAGES, &self->cpus_a));
@@ -234,6 +251,108 @@ TEST_F(lazy, bad_flags_change_nothing)
 	ASSERT_PLACED(self, self->node_a, "after the refused calls");
 	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
 			  "after the refused calls");
+}
+
+/*
+ * Pages long-term pinned (io_uring fixed buffers) before the call are not
+ * marked: they stay, and reading them from node_b still works.
+ */
+TEST_F(lazy, pinned_pages_stay_and_the_touch_succeeds)
+{
+	struct iovec iov = { .iov_base = self->buf,
+			     .iov_len = NR_PINNED * self->psz };
+	uint64_t p[IO_URING_PARAMS_SIZE / 8] = { 0 };
+	int ring;
+
+	PM_RETURN_IF_SKIPPED();
+	ring = syscall(__NR_io_uring_setup, 4, p);
+	if (ring < 0)
+		SKIP(return, "io_uring_setup: %s (CONFIG_IO_URING)",
+		     strerror(errno));
+	ASSERT_EQ(0, syscall(__NR_io_uring_register, ring,
+			     IORING_REGISTER_BUFFERS, &iov, 1))
+		TH_LOG("IORING_REGISTER_BUFFERS: %s", strerror(errno));
+	ASSERT_EQ(0, lazy_mbind(self->buf, self->len, MPOL_BIND, self->node_b,
+				MPOL_MF_MOVE | MPOL_MF_LAZY))
+		TH_LOG("mbind(MOVE | LAZY): %s", strerror(errno));
+	ASSERT_EQ(0, touch_from(self->buf, self->psz, 0, 1, NR_PAGES,
+				&self->cpus_b));
+	ASSERT_PLACED(self, i < NR_PINNED ? self->node_a : self->node_b,
+		      "after touching pinned and unpinned pages");
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
+			  "with the pins held");
+	close(ring);
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
+			  "after the pins were dropped");
+}
+
+/* A private tracefs instance with mm_migrate_pages on, or NULL. */
+static const char *lazy_trace_open(char *dir, size_t len)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing",
+					     "/sys/kernel/debug/tracing" };
+	char knob[256];
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(roots); i++) {
+		snprintf(dir, len, "%s/instances/pm_move_lazy", roots[i]);
+		rmdir(dir);
+		if (mkdir(dir, 0700))
+			continue;
+		snprintf(knob, sizeof(knob),
+			 "%s/events/migrate/mm_migrate_pages/enable", dir);
+		if (!pm_write_str(knob, "1"))
+			return dir;
+		rmdir(dir);
+	}
+	return NULL;
+}
+
+/* Sum of nr_succeeded over the trace's mm_migrate_pages with reason. */
+static long lazy_trace_moved(const char *dir, const char *reason)
+{
+	char path[256], line[1024], want[64], *p;
+	long sum = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	snprintf(want, sizeof(want), "reason=%s\n", reason);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "nr_succeeded=");
+		if (p && strstr(line, want))
+			sum += strtol(p + strlen("nr_succeeded="), NULL, 10);
+	}
+	fclose(f);
+	return sum;
+}
+
+/* Every lazy move is a pgmigrate_success, traced with reason numa_lazy. */
+TEST_F(lazy, moves_are_counted_and_traced_as_lazy)
+{
+	char dir[128], knob[256];
+	long before;
+
+	PM_RETURN_IF_SKIPPED();
+	if (!lazy_trace_open(dir, sizeof(dir)))
+		SKIP(return, "no tracefs instance with migrate events");
+	ASSERT_EQ(0, lazy_mbind(self->buf, self->len, MPOL_BIND, self->node_b,
+				MPOL_MF_MOVE | MPOL_MF_LAZY))
+		TH_LOG("mbind(MOVE | LAZY): %s", strerror(errno));
+	before = pm_vmstat("pgmigrate_success");
+	ASSERT_EQ(0, touch_from(self->buf, self->psz, 0, 1, NR_PAGES,
+				&self->cpus_b));
+	ASSERT_PLACED(self, self->node_b, "after the touch");
+	EXPECT_LE(before + NR_PAGES, pm_vmstat("pgmigrate_success"));
+	EXPECT_EQ(NR_PAGES, lazy_trace_moved(dir, "numa_lazy"));
+	snprintf(knob, sizeof(knob),
+		 "%s/events/migrate/mm_migrate_pages/enable", dir);
+	pm_write_str(knob, "0");
+	EXPECT_EQ(0, rmdir(dir)) TH_LOG("rmdir %s: %s", dir, strerror(errno));
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
+			  "after the lazy moves");
 }
 
 /*
