@@ -9,6 +9,9 @@ export FLAVOUR=${FLAVOUR:-release}
 SECONDS_PER_CASE=${BENCH_SECONDS:-4}
 MIB=${BENCH_MIB:-64}
 ROUNDS=${BENCH_ROUNDS:-3}
+# Time to locality (next_touch): threads on node 1 and MiB of 4 KiB pages.
+NT_THREADS=${BENCH_NT_THREADS:-2}
+NT_MIB=${BENCH_NT_MIB:-$MIB}
 # case:readers. 4k/thp: move_pages(); migrate_pages: the whole process;
 # mbind: MPOL_MF_MOVE of the range; memcpy: the ceiling.
 CASES=${BENCH_CASES:-"4k:0 4k:1 4k:3 thp:0 thp:2 migrate_pages:0 mbind:0 memcpy:0"}
@@ -40,12 +43,13 @@ trap 'rm -f "$job"' EXIT
 		done
 	done
 	echo "$TESTS_OUT/tools/pm-bench pinned 0 $ROUNDS $MIB"
+	echo "$TESTS_OUT/tools/pm-bench next_touch $NT_THREADS $ROUNDS $NT_MIB"
 } >"$job"
 logs=""
 for k in $KERNELS; do
-	say "benchmark on $k: $ROUNDS rounds of $CASES, $SECONDS_PER_CASE s each; pinned"
+	say "benchmark on $k: $ROUNDS rounds of $CASES, $SECONDS_PER_CASE s each; pinned; next_touch"
 	KERNEL=$k GUEST_TIMEOUT=1800 bash "$REPO/scripts/guest.sh" "$out-$k" "$job" |
-		grep --line-buffered -E '^(RESULT|PINNED|\[)' ||
+		grep --line-buffered -E '^(RESULT|PINNED|LOCALITY|\[)' ||
 		die "the benchmark failed on $k; see $out-$k/output.log"
 	bash "$REPO/scripts/check-log.sh" "$out-$k/console.log" ||
 		die "$k logged a splat during the benchmark; see $out-$k/console.log"
@@ -76,10 +80,16 @@ $1 == "RESULT" {
 $1 == "PINNED" {
 	pin[k, $2] = $0
 	if (!($2 in pseen)) { pseen[$2] = 1; porder[npin++] = $2 }
+}
+# "LOCALITY way threads median_s min_s max_s gb_s left" into loc[k, way].
+$1 == "LOCALITY" {
+	loc[k, $2] = $0
+	if (!($2 in lseen)) { lseen[$2] = 1; lorder[nloc++] = $2 }
 }'
 
 # shellcheck disable=SC2086
-awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" -v rounds="$ROUNDS" -v kernels="$KERNELS" "$AWK_LIB"'
+awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" -v rounds="$ROUNDS" -v kernels="$KERNELS" \
+	-v ntmib="$NT_MIB" -v ntthr="$NT_THREADS" "$AWK_LIB"'
 END {
 	nk = split(kernels, ks, " ")
 	printf "Migration benchmark: %d MiB, %d s per case, %d rounds, release kernels; median (min-max)\n", mib, s, rounds
@@ -124,13 +134,34 @@ END {
 		}
 	}
 	printf "  (speed: stock time / this kernel time; left: pages not on node 1 afterwards)\n"
+	printf "\ntime to locality: %d MiB of 4 KiB pages first touched on node 0, then read by\n", ntmib
+	printf "%d threads on node 1; seconds until every page was read there, median of %d rounds\n", ntthr, rounds
+	printf "  %-9s %-6s %8s %17s %8s %7s\n", "way", "kernel", "seconds", "(min-max)", "GB/s", "left"
+	for (i = 0; i < nloc; i++)
+		for (j = 1; j <= nk; j++) {
+			split(loc[ks[j], lorder[i]], p, " ")
+			if (p[4] < 0)
+				printf "  %-9s %-6s %8s\n", lorder[i], ks[j], "refused"
+			else
+				printf "  %-9s %-6s %8.3f %17s %8.3f %7d\n", lorder[i], ks[j], p[4],
+				       sprintf("(%.3f-%.3f)", p[5], p[6]), p[7], p[8]
+		}
+	split(loc["ours", "lazy"], la, " ")
+	split(loc["ours", "emulate"], em, " ")
+	split(loc["ours", "explicit"], ex, " ")
+	if (la[4] > 0 && ex[4] > 0)
+		printf "  ours: emulate/lazy %.2f (target >= 3), lazy/explicit %.2f (target <= 1.5)\n",
+		       em[4] / la[4], la[4] / ex[4]
+	printf "  (lazy: mbind(MPOL_MF_MOVE | MPOL_MF_LAZY); emulate: mprotect + SIGSEGV + move_pages per\n"
+	printf "  page; explicit: each thread move_pages() its share; GB/s: what the threads read meanwhile)\n"
 }' $logs | tee "$out.txt"
 
 # The same medians as CSV, and a chart of GB/s per case and kernel with
 # the guest's memcpy drawn in, in build/results/bench/.
 mkdir -p "$out"
 # shellcheck disable=SC2086
-awk -v kernels="$KERNELS" -v csv="$out/bench.csv" -v dat="$out/gbs.dat" -v pcsv="$out/pinned.csv" "$AWK_LIB"'
+awk -v kernels="$KERNELS" -v csv="$out/bench.csv" -v dat="$out/gbs.dat" -v pcsv="$out/pinned.csv" \
+	-v lcsv="$out/locality.csv" "$AWK_LIB"'
 END {
 	nk = split(kernels, ks, " ")
 	print "case,readers,kernel,pages_per_s_median,pages_per_s_min,pages_per_s_max,gb_per_s_median,memcpy_fraction,tlb_ipis_per_1000_pages" >csv
@@ -157,6 +188,12 @@ END {
 			split(pin[ks[j], porder[i]], p, " ")
 			printf "%s,%s,%s,%s,%s,%s,%s\n", porder[i], ks[j], p[3], p[4], p[5], p[6], p[7] >pcsv
 		}
+	print "way,kernel,threads,seconds_median,seconds_min,seconds_max,gb_per_s,pages_left" >lcsv
+	for (i = 0; i < nloc; i++)
+		for (j = 1; j <= nk; j++) {
+			split(loc[ks[j], lorder[i]], p, " ")
+			printf "%s,%s,%s,%s,%s,%s,%s,%s\n", lorder[i], ks[j], p[3], p[4], p[5], p[6], p[7], p[8] >lcsv
+		}
 }' $logs
 plot_bench() {
 	local ncol memcpy ceiling=""
@@ -181,9 +218,9 @@ plot for [i=2:$((ncol + 1))] "$out/gbs.dat" using i:xtic(1) title columnheader(i
 PLOT
 }
 if ! command -v gnuplot >/dev/null; then
-	say "bench: $out/bench.csv, $out/pinned.csv (no gnuplot for the chart; make setup installs it)"
+	say "bench: $out/bench.csv, $out/pinned.csv, $out/locality.csv (no gnuplot for the chart; make setup installs it)"
 elif plot_bench; then
-	say "bench: $out/bench.csv, $out/pinned.csv and the chart $out/bench.png"
+	say "bench: $out/bench.csv, $out/pinned.csv, $out/locality.csv and the chart $out/bench.png"
 else
-	say "bench: gnuplot failed; $out/bench.csv and $out/pinned.csv hold the figures"
+	say "bench: gnuplot failed; $out/bench.csv, $out/pinned.csv and $out/locality.csv hold the figures"
 fi

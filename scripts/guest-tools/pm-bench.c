@@ -13,12 +13,23 @@
  *   pm-bench pinned 0 ROUNDS MIB
  *	4 KiB pages on node 0, one in every 2 MiB long-term pinned (io_uring
  *	fixed buffers); time one move_pages() of every page to node 1, and
- *	one mbind(MPOL_BIND node 1, MPOL_MF_MOVE) of the range, ROUNDS times.
+ *	one mbind(MPOL_BIND node 1, MPOL_MF_MOVE) of the range, ROUNDS times;
+ *   pm-bench next_touch THREADS ROUNDS MIB
+ *	time to locality: 4 KiB pages first touched on node 0, then wanted
+ *	on node 1 by THREADS threads there, each reading its own share.
+ *	Three ways, ROUNDS times each: mbind(MPOL_MF_MOVE | MPOL_MF_LAZY);
+ *	the user-space next-touch emulation (mprotect(PROT_NONE), and a
+ *	SIGSEGV handler that unprotects and move_pages() the faulting page);
+ *	and an explicit move_pages() of each thread's share by that thread.
  * The mover runs on CPU 0. Prints
  *	"RESULT case readers units/s GB/s tlb_ipis_per_1000_pages pages"
  * (TLB-shootdown interrupts of /proc/interrupts, all CPUs, per 1000 base
- * pages moved), or for pinned one line per call:
- *	"PINNED call median_s min_s max_s moved left".
+ * pages moved), for pinned one line per call:
+ *	"PINNED call median_s min_s max_s moved left",
+ * and for next_touch one line per way (seconds until every page was
+ * read once on node 1; GB/s the threads read meanwhile; -1 if the kernel
+ * refuses the way):
+ *	"LOCALITY way threads median_s min_s max_s gb_s left".
  * Exits non-zero if any byte of the buffer changed.
  */
 #define _GNU_SOURCE
@@ -26,6 +37,7 @@
 #include <numaif.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +55,10 @@
 #define MAX_THREADS	8
 #define MAX_ROUNDS	9
 #define PIN_EVERY	(2UL << 20)	/* one pinned page per this many bytes */
+
+#ifndef MPOL_MF_LAZY
+#define MPOL_MF_LAZY	(1 << 3)
+#endif
 
 /* From <linux/io_uring.h>, which does not build against the tools uapi. */
 #define IORING_REGISTER_BUFFERS	0
@@ -362,6 +378,190 @@ static size_t bench_pinned(int rounds)
 	return bad;
 }
 
+/*
+ * Time to locality.  The threads wait for the go, then (explicit way)
+ * move their share, then read it page by page until told to stop; the
+ * end of each thread's first pass is when its share was all used on
+ * node 1.
+ */
+enum nt_way { NT_LAZY, NT_EMULATE, NT_EXPLICIT, NT_WAYS };
+static const char *const nt_name[NT_WAYS] = { "lazy", "emulate", "explicit" };
+
+struct nt_thread {
+	pthread_t th;
+	int cpu;
+	char *start;
+	size_t bytes;
+	double first_pass;	/* when the first pass ended */
+	double read;		/* bytes read before the stop */
+};
+
+static atomic_int nt_go, nt_done;
+static enum nt_way nt_cur;
+
+static void nt_segv(int sig, siginfo_t *si, void *uc)
+{
+	void *page = (void *)((unsigned long)si->si_addr & ~(BASE_PAGE - 1));
+	int node = 1, status;
+
+	/* Unprotect first: 6.1's move_pages() cannot see PROT_NONE ptes. */
+	if (mprotect(page, BASE_PAGE, PROT_READ | PROT_WRITE))
+		_exit(3);
+	syscall(__NR_move_pages, 0, 1UL, &page, &node, &status, MPOL_MF_MOVE);
+}
+
+static void *nt_worker(void *arg)
+{
+	struct nt_thread *t = arg;
+	size_t n = t->bytes / BASE_PAGE, i, off, passes = 0;
+	volatile uint64_t sink = 0;
+
+	bind_to_cpu(t->cpu);
+	while (!atomic_load(&nt_go))
+		;
+	if (nt_cur == NT_EXPLICIT) {
+		int *status = malloc(n * sizeof(*status));
+
+		if (!status)
+			exit(2);
+		move_units(t->start, BASE_PAGE, n, 1, status);
+		free(status);
+	}
+	t->read = 0;
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			const uint64_t *w = (const uint64_t *)(t->start + i * BASE_PAGE);
+			uint64_t sum = 0;
+
+			if (passes && atomic_load(&stop))
+				goto out;
+			for (off = 0; off < BASE_PAGE / 8; off++)
+				sum += w[off];
+			sink += sum;
+			t->read += BASE_PAGE;
+		}
+		if (!passes++) {
+			t->first_pass = now();
+			atomic_fetch_add(&nt_done, 1);
+		}
+	}
+out:
+	return NULL;
+}
+
+/* The CPUs of node 1, for the threads; returns how many (at most max). */
+static int node1_cpus(int *cpus, int max)
+{
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), cpu, n = 0;
+
+	for (cpu = 0; cpu < ncpu && n < max; cpu++)
+		if (numa_node_of_cpu(cpu) == 1)
+			cpus[n++] = cpu;
+	return n;
+}
+
+/*
+ * One round of one way on a fresh buffer first touched on node 0.
+ * Returns the seconds to locality (-1 if the kernel refuses the way),
+ * and sets *gbs, *left (pages not on node 1) and adds to *bad.
+ */
+static double nt_round(enum nt_way way, int threads, double *gbs,
+		       long *left, size_t *bad)
+{
+	struct nt_thread t[MAX_THREADS];
+	unsigned long mask1 = 1UL << 1;
+	struct sigaction sa = { 0 };
+	int cpus[MAX_THREADS], ncpu, i, *status;
+	double t0, t_stop, end = 0, read = 0, secs = -1;
+	size_t share, n;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		exit(2);
+	madvise(buf, len, MADV_NOHUGEPAGE);
+	fill();		/* on CPU 0, so on node 0 */
+	n = len / BASE_PAGE;
+	status = malloc(n * sizeof(*status));
+	if (!status)
+		exit(2);
+	move_units(buf, BASE_PAGE, n, 0, status);
+
+	ncpu = node1_cpus(cpus, MAX_THREADS);
+	if (!ncpu)
+		exit(2);
+	share = len / threads & ~(BASE_PAGE - 1);
+	atomic_store(&nt_go, 0);
+	atomic_store(&nt_done, 0);
+	atomic_store(&stop, 0);
+	nt_cur = way;
+	for (i = 0; i < threads; i++) {
+		t[i].cpu = cpus[i % ncpu];
+		t[i].start = buf + i * share;
+		t[i].bytes = i == threads - 1 ? len - i * share : share;
+		pthread_create(&t[i].th, NULL, nt_worker, &t[i]);
+	}
+	usleep(100000);		/* let the threads reach their CPUs */
+
+	t0 = now();
+	if (way == NT_LAZY &&
+	    mbind(buf, len, MPOL_BIND, &mask1, 8 * sizeof(mask1),
+		  MPOL_MF_MOVE | MPOL_MF_LAZY))
+		goto refused;
+	if (way == NT_EMULATE) {
+		sa.sa_sigaction = nt_segv;
+		sa.sa_flags = SA_SIGINFO;
+		sigaction(SIGSEGV, &sa, NULL);
+		if (mprotect(buf, len, PROT_NONE))
+			exit(2);
+	}
+	atomic_store(&nt_go, 1);
+	while (atomic_load(&nt_done) < threads)
+		usleep(200);
+	for (i = 0; i < threads; i++)
+		end = t[i].first_pass > end ? t[i].first_pass : end;
+	secs = end - t0;
+	goto join;
+refused:
+	atomic_store(&nt_go, 1);
+join:
+	t_stop = now();
+	atomic_store(&stop, 1);
+	for (i = 0; i < threads; i++) {
+		pthread_join(t[i].th, NULL);
+		read += t[i].read;
+	}
+	signal(SIGSEGV, SIG_DFL);
+	*gbs = secs > 0 ? read / (t_stop - t0) / 1e9 : -1;
+	*left = (long)n - pages_on(1);
+	*bad += count_bad();
+	mbind(buf, len, MPOL_DEFAULT, NULL, 0, 0);
+	munmap(buf, len);
+	free(status);
+	return secs;
+}
+
+/* The next_touch case: returns the number of bytes that changed. */
+static size_t bench_next_touch(int threads, int rounds)
+{
+	double t[NT_WAYS][MAX_ROUNDS], g[NT_WAYS][MAX_ROUNDS];
+	long left[NT_WAYS] = { 0 };
+	size_t bad = 0;
+	int r, w;
+
+	for (r = 0; r < rounds; r++)
+		for (w = 0; w < NT_WAYS; w++)
+			t[w][r] = nt_round(w, threads, &g[w][r], &left[w], &bad);
+	for (w = 0; w < NT_WAYS; w++) {
+		qsort(t[w], rounds, sizeof(double), cmp_double);
+		qsort(g[w], rounds, sizeof(double), cmp_double);
+		printf("LOCALITY %s %d %.4f %.4f %.4f %.3f %ld\n", nt_name[w],
+		       threads, t[w][rounds / 2], t[w][0], t[w][rounds - 1],
+		       g[w][rounds / 2], left[w]);
+	}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t th[MAX_THREADS];
@@ -373,7 +573,8 @@ int main(int argc, char **argv)
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: pm-bench 4k|thp|migrate_pages|mbind|memcpy READERS SECONDS MIB\n"
-			"       pm-bench pinned 0 ROUNDS MIB\n");
+			"       pm-bench pinned 0 ROUNDS MIB\n"
+			"       pm-bench next_touch THREADS ROUNDS MIB\n");
 		return 2;
 	}
 	kind = argv[1];
@@ -394,6 +595,13 @@ int main(int argc, char **argv)
 		return 2;
 	buf = (char *)(((unsigned long)buf + THP_SIZE - 1) & ~(THP_SIZE - 1));
 	madvise(buf, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	if (!strcmp(kind, "next_touch")) {
+		rounds = (int)secs;
+		bad = bench_next_touch(threads < 1 ? 1 : threads,
+				       rounds < 1 ? 1 : rounds > MAX_ROUNDS ?
+				       MAX_ROUNDS : rounds);
+		goto out;
+	}
 	if (!strcmp(kind, "pinned")) {
 		rounds = (int)secs;
 		bad = bench_pinned(rounds < 1 ? 1 : rounds > MAX_ROUNDS ?
