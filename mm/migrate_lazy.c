@@ -13,6 +13,7 @@
  * VM_MIXEDMAP) the pages move during the call, as with an eager mbind().
  */
 #include <linux/mm.h>
+#include <linux/mm_inline.h>
 #include <linux/migrate.h>
 #include <linux/mempolicy.h>
 #include <linux/pagewalk.h>
@@ -137,7 +138,12 @@ static const struct mm_walk_ops lazy_walk_ops = {
 	.pmd_entry = lazy_pmd_entry,
 };
 
-/* Mark [@start, @end) of @vma; one TLB flush for its ptes. */
+/*
+ * Mark [@start, @end) of @vma; one TLB flush for its ptes.  Until that
+ * flush, other CPUs may still hold the old entries: the pending count
+ * makes a migration that clears a marked pte meanwhile flush it anyway
+ * (pte_accessible()).
+ */
 static void lazy_mark_vma(struct vm_area_struct *vma, unsigned long start,
 			  unsigned long end, struct lazy_walk *lw)
 {
@@ -146,11 +152,13 @@ static void lazy_mark_vma(struct vm_area_struct *vma, unsigned long start,
 
 	mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_VMA, 0, vma,
 				vma->vm_mm, start, end);
+	inc_tlb_flush_pending(vma->vm_mm);
 	mmu_notifier_invalidate_range_start(&range);
 	walk_page_range(vma->vm_mm, start, end, &lazy_walk_ops, lw);
 	if (lw->marked != before)
 		flush_tlb_range(vma, start, end);
 	mmu_notifier_invalidate_range_end(&range);
+	dec_tlb_flush_pending(vma->vm_mm);
 }
 
 /**
