@@ -413,10 +413,13 @@ TEST_F(lazy, shared_pages_need_move_all)
 }
 
 /*
- * Page kinds: shmem, a THP and mlocked anon move on touch, hugetlb
+ * Page kinds: shmem, a THP and mlocked anon move on touch; hugetlb and
+ * an inaccessible (PROT_NONE) range, which take no hinting faults,
  * during the call.
  */
-enum lazy_kind { LAZY_SHMEM, LAZY_THP, LAZY_MLOCKED, LAZY_HUGETLB };
+enum lazy_kind {
+	LAZY_SHMEM, LAZY_THP, LAZY_MLOCKED, LAZY_HUGETLB, LAZY_PROT_NONE
+};
 
 FIXTURE(kinds)
 {
@@ -440,6 +443,7 @@ FIXTURE_VARIANT_ADD(kinds, shmem) { .kind = LAZY_SHMEM };
 FIXTURE_VARIANT_ADD(kinds, thp) { .kind = LAZY_THP };
 FIXTURE_VARIANT_ADD(kinds, mlocked) { .kind = LAZY_MLOCKED };
 FIXTURE_VARIANT_ADD(kinds, hugetlb) { .kind = LAZY_HUGETLB };
+FIXTURE_VARIANT_ADD(kinds, prot_none) { .kind = LAZY_PROT_NONE };
 
 static int kinds_hugetlb_pool(FIXTURE_DATA(kinds) *self)
 {
@@ -491,12 +495,14 @@ FIXTURE_SETUP(kinds)
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		break;
 	case LAZY_MLOCKED:
+	case LAZY_PROT_NONE:
 		self->raw = mmap(NULL, self->len, prot,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		ASSERT_NE(MAP_FAILED, self->raw);
 		ASSERT_EQ(0, madvise(self->raw, self->len, MADV_NOHUGEPAGE));
-		ASSERT_EQ(0, mlock(self->raw, self->len))
-			TH_LOG("mlock: %s", strerror(errno));
+		if (variant->kind == LAZY_MLOCKED)
+			ASSERT_EQ(0, mlock(self->raw, self->len))
+				TH_LOG("mlock: %s", strerror(errno));
 		break;
 	case LAZY_HUGETLB:
 		if (kinds_hugetlb_pool(self))
@@ -522,6 +528,8 @@ FIXTURE_SETUP(kinds)
 		SKIP(return, "the buffer did not get a THP");
 	PM_MOVE_OK(self->buf, self->len / self->unit, self->unit,
 		   self->node_a, self->status, 0, "initial placement");
+	if (variant->kind == LAZY_PROT_NONE)
+		ASSERT_EQ(0, mprotect(self->buf, self->len, PROT_NONE));
 }
 
 FIXTURE_TEARDOWN(kinds)
@@ -540,17 +548,21 @@ FIXTURE_TEARDOWN(kinds)
 TEST_F(kinds, move_on_touch)
 {
 	unsigned long n = self->len / self->psz;
-	int lazy = variant->kind != LAZY_HUGETLB;
+	int lazy = variant->kind != LAZY_HUGETLB &&
+		   variant->kind != LAZY_PROT_NONE;
 	uint64_t f;
 
 	PM_RETURN_IF_SKIPPED();
 	ASSERT_EQ(0, lazy_mbind(self->buf, self->len, MPOL_BIND, self->node_b,
 				MPOL_MF_MOVE | MPOL_MF_LAZY))
 		TH_LOG("mbind(MOVE | LAZY): %s", strerror(errno));
-	/* Hugetlb takes no hinting faults: it has moved already. */
+	/* Hugetlb and PROT_NONE take no hinting faults: moved already. */
 	PM_ASSERT_WHERE(self->buf, self->len / self->unit, self->unit,
 			lazy ? self->node_a : self->node_b, self->status,
 			"after the lazy mbind");
+	if (variant->kind == LAZY_PROT_NONE)
+		ASSERT_EQ(0, mprotect(self->buf, self->len,
+				      PROT_READ | PROT_WRITE));
 	/* One touch per unit: a THP moves whole on its first. */
 	ASSERT_EQ(0, touch_from(self->buf, self->unit, 0, 1,
 				self->len / self->unit, &self->cpus_b));
