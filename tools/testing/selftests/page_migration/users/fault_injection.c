@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Migration with allocations failing on the way: fail_page_alloc and
+ * failslab (CONFIG_FAULT_INJECTION_DEBUG_FS), filtered to this task with
+ * /proc/self/make-it-fail, fail 10% or 100% of the page allocations made
+ * during move_pages(2), mbind(MPOL_MF_MOVE) and migrate_pages(2) of
+ * anon pages, every slab allocation of mbind(), and every huge allocation
+ * during a THP move, which must then split.  After each call:
+ * - every page is on the source or the target node, with its contents;
+ * - the call's answer agrees with where the pages are (6.1's rules: a
+ *   positive move_pages() return counts the pages not moved);
+ * - nr_isolated_anon and nr_isolated_file come back to 0;
+ * - a second call without injection moves every page;
+ * - free memory (the free lists and the per-CPU lists of every zone)
+ *   comes back to within FI_SLACK_KB of where it was.
+ * Each case logs the failures injected and what the call returned.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+
+#include "../../kselftest_harness.h"
+#include "users_util.h"
+
+#define NR_PAGES	8192		/* 32 MiB of 4 KiB pages */
+#define SEED		71
+#define FI_TIMES	1000000L	/* the budget "times" counts down */
+#define FI_SLACK_KB	(2 * 1024L)	/* slab and page tables coming and going */
+#define THP_SIZE	(2UL << 20)
+#define FI_ROOT		"/sys/kernel/debug"
+
+enum fi_call { FI_MOVE_PAGES, FI_MBIND, FI_MIGRATE_PAGES };
+static const char *const fi_call_name[] = { "move_pages", "mbind",
+					    "migrate_pages" };
+
+FIXTURE(fi)
+{
+	int node_a, node_b;
+	size_t psz, len, unit;
+	unsigned long n;	/* units moved per call */
+	char *raw, *buf;
+	size_t raw_len;
+	int fail_fd;		/* /proc/self/make-it-fail */
+	char attr[128];		/* the fault_attr's debugfs directory */
+	void **pages;
+	int *nodes, *status, *where;
+};
+
+FIXTURE_VARIANT(fi)
+{
+	const char *attr;	/* fail_page_alloc or failslab */
+	int probability;	/* percent */
+	enum fi_call call;
+	bool thp;		/* a THP whose huge targets all fail */
+};
+
+#define FI_VARIANT(name, a, p, c)					\
+	FIXTURE_VARIANT_ADD(fi, name) { .attr = a, .probability = p,	\
+					.call = c }
+/* Each caller, with attr failing probability percent. */
+#define FI_VARIANTS(tag, a, p)						\
+	FI_VARIANT(tag##_move_pages, a, p, FI_MOVE_PAGES);		\
+	FI_VARIANT(tag##_mbind, a, p, FI_MBIND);			\
+	FI_VARIANT(tag##_migrate_pages, a, p, FI_MIGRATE_PAGES)
+FI_VARIANTS(page100, "fail_page_alloc", 100);
+FI_VARIANTS(page10, "fail_page_alloc", 10);
+/*
+ * Of the three, only mbind() allocates from slab on the way (the policy,
+ * a VMA split): moving anon pages takes no slab object, so failslab
+ * finds nothing to fail in move_pages(2) or migrate_pages(2).
+ */
+FI_VARIANT(slab100_mbind, "failslab", 100, FI_MBIND);
+FIXTURE_VARIANT_ADD(fi, thp_must_split) {
+	.attr = "fail_page_alloc", .probability = 100,
+	.call = FI_MOVE_PAGES, .thp = true,
+};
+
+static int fi_knob(FIXTURE_DATA(fi) *self, const char *knob, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", self->attr, knob);
+	return pm_write_str(path, val);
+}
+
+static long fi_knob_long(FIXTURE_DATA(fi) *self, const char *knob)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", self->attr, knob);
+	return pm_read_long(path);
+}
+
+/* A fresh budget of FI_TIMES failures: what is used of it was injected. */
+static int fi_knob_set_times(FIXTURE_DATA(fi) *self)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%ld", FI_TIMES);
+	return fi_knob(self, "times", val);
+}
+
+/* Set the fault_attr up for this task; 0 or -errno. */
+static int fi_setup_attr(FIXTURE_DATA(fi) *self,
+			 const FIXTURE_VARIANT(fi) *variant)
+{
+	char prob[16];
+	int err;
+
+	snprintf(prob, sizeof(prob), "%d", variant->probability);
+	err = fi_knob(self, "verbose", "0") ?:
+	      fi_knob(self, "task-filter", "Y") ?:
+	      fi_knob(self, "interval", "1") ?:
+	      fi_knob(self, "ignore-gfp-wait", "N") ?:
+	      fi_knob(self, "probability", prob) ?:
+	      fi_knob_set_times(self);
+	if (err || strcmp(variant->attr, "fail_page_alloc"))
+		return err;
+	return fi_knob(self, "ignore-gfp-highmem", "N") ?:
+	       fi_knob(self, "min-order", variant->thp ? "9" : "0");
+}
+
+static void fi_arm(FIXTURE_DATA(fi) *self, int on)
+{
+	if (pwrite(self->fail_fd, on ? "1" : "0", 1, 0) != 1)
+		abort();
+}
+
+/* Fold the per-CPU vmstat deltas, then sum the isolated counters. */
+static long fi_isolated(void)
+{
+	pm_write_str("/proc/sys/vm/stat_refresh", "1");
+	return pm_vmstat("nr_isolated_anon") + pm_vmstat("nr_isolated_file");
+}
+
+/*
+ * Free memory in kB: every zone's free pages and the pages on its per-CPU
+ * lists, which MemFree leaves out (the moved-from pages land there).
+ */
+static long fi_free_kb(void)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	char line[256];
+	long pages = 0, v;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " pages free %ld", &v) == 1 ||
+		    sscanf(line, " count: %ld", &v) == 1)
+			pages += v;
+	fclose(f);
+	return pages * (getpagesize() / 1024);
+}
+
+/* Poll cond (an expression) for up to 10 s; its last value. */
+#define FI_WAIT_FOR(cond) ({						\
+	int __i, __ok = 0;						\
+	for (__i = 0; __i < 100 && !(__ok = (cond)); __i++)		\
+		usleep(100000);						\
+	__ok;								\
+})
+
+FIXTURE_SETUP(fi)
+{
+	int prot = PROT_READ | PROT_WRITE;
+	unsigned long i;
+	uint64_t f;
+
+	self->fail_fd = -1;
+	self->raw = NULL;
+	self->attr[0] = 0;
+	pm_pick_nodes(&self->node_a, &self->node_b);
+	if (self->node_a < 0)
+		SKIP(return, "needs two NUMA nodes with memory");
+	snprintf(self->attr, sizeof(self->attr), FI_ROOT "/%s", variant->attr);
+	if (access(self->attr, F_OK))
+		SKIP(return, "no %s (CONFIG_FAULT_INJECTION_DEBUG_FS)",
+		     self->attr);
+	ASSERT_EQ(0, fi_setup_attr(self, variant));
+	self->fail_fd = open("/proc/self/make-it-fail", O_WRONLY);
+	ASSERT_LE(0, self->fail_fd);
+
+	self->psz = getpagesize();
+	self->unit = variant->thp ? THP_SIZE : self->psz;
+	self->len = variant->thp ? THP_SIZE : NR_PAGES * self->psz;
+	self->n = self->len / self->unit;
+	if (variant->thp) {
+		self->raw_len = self->len + THP_SIZE;
+		self->raw = mmap(NULL, self->raw_len, prot,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, self->raw);
+		self->buf = (char *)(((uintptr_t)self->raw + THP_SIZE - 1) &
+				     ~(THP_SIZE - 1));
+	} else {
+		/*
+		 * A VMA of its own, so that mbind() need not split one: the
+		 * VMA allocation would be the first to fail, not the moves.
+		 */
+		self->buf = pm_map_isolated(self->len);
+		ASSERT_NE(NULL, self->buf);
+		self->raw = self->buf - self->psz;
+		self->raw_len = self->len + 2 * self->psz;
+	}
+	ASSERT_EQ(0, madvise(self->buf, self->len, variant->thp ?
+			     MADV_HUGEPAGE : MADV_NOHUGEPAGE));
+	pm_fill(self->buf, self->len, SEED);
+	if (variant->thp &&
+	    (pm_kpageflags(self->buf, &f) || !(f & PM_KPF(KPF_THP))))
+		SKIP(return, "the buffer did not get a THP");
+
+	self->pages = calloc(self->n, sizeof(*self->pages));
+	self->nodes = calloc(self->n, sizeof(int));
+	self->status = calloc(self->n, sizeof(int));
+	self->where = calloc(self->len / self->psz, sizeof(int));
+	ASSERT_TRUE(self->pages && self->nodes && self->status && self->where);
+	for (i = 0; i < self->n; i++) {
+		self->pages[i] = self->buf + i * self->unit;
+		self->nodes[i] = self->node_b;
+	}
+	PM_MOVE_OK(self->buf, self->n, self->unit, self->node_a, self->status,
+		   0, "initial placement");
+}
+
+FIXTURE_TEARDOWN(fi)
+{
+	if (self->fail_fd >= 0) {
+		fi_arm(self, 0);
+		close(self->fail_fd);
+	}
+	if (self->attr[0])
+		fi_knob(self, "probability", "0");
+	if (self->raw && self->raw != MAP_FAILED)
+		munmap(self->raw, self->raw_len);
+}
+
+/* The call under test, all units to node_b; its return, errno in *err. */
+static long fi_call(FIXTURE_DATA(fi) *self, enum fi_call call, int *err)
+{
+	unsigned long from = 1UL << self->node_a, to = 1UL << self->node_b;
+	long ret = -1;
+
+	memset(self->status, 0x7f, self->n * sizeof(int));
+	switch (call) {
+	case FI_MOVE_PAGES:
+		ret = syscall(__NR_move_pages, 0, self->n, self->pages,
+			      self->nodes, self->status, MPOL_MF_MOVE);
+		break;
+	case FI_MBIND:
+		ret = syscall(__NR_mbind, self->buf, self->len, MPOL_BIND, &to,
+			      8 * sizeof(to), MPOL_MF_MOVE);
+		break;
+	case FI_MIGRATE_PAGES:
+		ret = syscall(__NR_migrate_pages, 0, 8 * sizeof(from), &from,
+			      &to);
+		break;
+	}
+	*err = ret < 0 ? errno : 0;
+	return ret;
+}
+
+/* Base pages on node_b; -1 if a page is on neither node. */
+static long fi_moved(FIXTURE_DATA(fi) *self)
+{
+	unsigned long i, nr = self->len / self->psz;
+	long moved = 0;
+
+	if (pm_where(self->buf, nr, self->psz,
+		     pm_status_poison(self->where, nr)))
+		return -1;
+	for (i = 0; i < nr; i++) {
+		if (self->where[i] != self->node_a &&
+		    self->where[i] != self->node_b)
+			return -1;
+		moved += self->where[i] == self->node_b;
+	}
+	return moved;
+}
+
+/* Does the call's answer agree with the @moved base pages? */
+static bool fi_answer_agrees(FIXTURE_DATA(fi) *self, enum fi_call call,
+			     long ret, int err, long moved)
+{
+	long nr = self->len / self->psz, per = self->unit / self->psz;
+	unsigned long i;
+
+	if (ret < 0)
+		return err == ENOMEM;
+	switch (call) {
+	case FI_MOVE_PAGES:
+		/* A status of node_b is a page there; 0 is every page. */
+		for (i = 0; i < self->n; i++)
+			if (self->status[i] == self->node_b &&
+			    self->where[i * per] != self->node_b)
+				return false;
+		return ret == 0 ? moved == nr : nr - moved == ret * per;
+	case FI_MIGRATE_PAGES:
+		/* Counts the process's pages not moved, ours among them. */
+		return nr - moved <= ret;
+	case FI_MBIND:
+		return ret == 0;
+	}
+	return false;
+}
+
+TEST_F(fi, every_page_moved_or_reported)
+{
+	long ret, moved, injected, free_kb, split = 0;
+	int err;
+
+	PM_RETURN_IF_SKIPPED();
+	free_kb = fi_free_kb();
+	if (variant->thp)
+		split = pm_vmstat("thp_migration_split");
+
+	if (variant->call == FI_MBIND) {
+		/*
+		 * Leave a policy object free in the slab, so that the page
+		 * allocations failed are the moves', not a new slab page's.
+		 */
+		unsigned long mask = 1UL << self->node_a;
+
+		ASSERT_EQ(0, syscall(__NR_mbind, self->buf, self->len, MPOL_BIND,
+				     &mask, 8 * sizeof(mask), 0));
+		ASSERT_EQ(0, syscall(__NR_mbind, self->buf, self->len,
+				     MPOL_DEFAULT, NULL, 0, 0));
+	}
+	fi_arm(self, 1);
+	ret = fi_call(self, variant->call, &err);
+	fi_arm(self, 0);
+	injected = FI_TIMES - fi_knob_long(self, "times");
+	fi_knob_set_times(self);
+
+	moved = fi_moved(self);
+	TH_LOG("%s at %d%%: %ld failures injected; %s returned %ld (%s); %ld of %lu pages moved",
+	       variant->attr, variant->probability, injected,
+	       fi_call_name[variant->call], ret, err ? strerror(err) : "-",
+	       moved, self->len / self->psz);
+	ASSERT_LE(0, moved) TH_LOG("a page is on neither node");
+	EXPECT_TRUE(fi_answer_agrees(self, variant->call, ret, err, moved))
+		TH_LOG("the answer does not match the %ld pages moved", moved);
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
+			  "after the injected failures");
+	EXPECT_LT(0, injected) TH_LOG("no allocation was failed");
+	if (variant->thp) {
+		/* Only the huge target failed: the THP split and moved. */
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ((long)(self->len / self->psz), moved);
+		EXPECT_LT(split, pm_vmstat("thp_migration_split"));
+	}
+	EXPECT_TRUE(FI_WAIT_FOR(fi_isolated() == 0))
+		TH_LOG("%ld pages still isolated", fi_isolated());
+
+	ret = fi_call(self, variant->call, &err);
+	EXPECT_LE(0, ret) TH_LOG("the call without injection: %s",
+				 strerror(err));
+	ASSERT_EQ((long)(self->len / self->psz), fi_moved(self))
+		TH_LOG("the call without injection left pages behind");
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
+			  "after the call without injection");
+
+	pm_write_str("/proc/sys/vm/drop_caches", "3");
+	EXPECT_TRUE(FI_WAIT_FOR(fi_free_kb() >= free_kb - FI_SLACK_KB))
+		TH_LOG("%ld kB free, was %ld kB", fi_free_kb(), free_kb);
+}
+
+TEST_HARNESS_MAIN
