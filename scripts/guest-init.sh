@@ -50,4 +50,8 @@ echo "$status" >/mnt/results/exit-status
 sync
 cd / && umount /mnt/results
 echo o >/proc/sysrq-trigger
-sleep 10
+# Wait without a fork or an exec: the power-off takes CPUs and the 9p
+# root down under us.  A new task woken on a CPU that is gone warns
+# ("Unexpected reschedule of offline CPU"), and sleep(1) may no longer
+# be readable; init exiting would then panic.
+while :; do :; done
