@@ -81,7 +81,7 @@ $1 == "PINNED" {
 	pin[k, $2] = $0
 	if (!($2 in pseen)) { pseen[$2] = 1; porder[npin++] = $2 }
 }
-# "LOCALITY way threads median_s min_s max_s gb_s left" into loc[k, way].
+# "LOCALITY way threads median_s min_s max_s gb_s left ipis" into loc[k, way].
 $1 == "LOCALITY" {
 	loc[k, $2] = $0
 	if (!($2 in lseen)) { lseen[$2] = 1; lorder[nloc++] = $2 }
@@ -136,15 +136,15 @@ END {
 	printf "  (speed: stock time / this kernel time; left: pages not on node 1 afterwards)\n"
 	printf "\ntime to locality: %d MiB of 4 KiB pages first touched on node 0, then read by\n", ntmib
 	printf "%d threads on node 1; seconds until every page was read there, median of %d rounds\n", ntthr, rounds
-	printf "  %-9s %-6s %8s %17s %8s %7s\n", "way", "kernel", "seconds", "(min-max)", "GB/s", "left"
+	printf "  %-9s %-6s %8s %17s %8s %7s %8s\n", "way", "kernel", "seconds", "(min-max)", "GB/s", "left", "IPI/1k"
 	for (i = 0; i < nloc; i++)
 		for (j = 1; j <= nk; j++) {
 			split(loc[ks[j], lorder[i]], p, " ")
 			if (p[4] < 0)
 				printf "  %-9s %-6s %8s\n", lorder[i], ks[j], "refused"
 			else
-				printf "  %-9s %-6s %8.3f %17s %8.3f %7d\n", lorder[i], ks[j], p[4],
-				       sprintf("(%.3f-%.3f)", p[5], p[6]), p[7], p[8]
+				printf "  %-9s %-6s %8.3f %17s %8.3f %7d %8.1f\n", lorder[i], ks[j], p[4],
+				       sprintf("(%.3f-%.3f)", p[5], p[6]), p[7], p[8], p[9]
 		}
 	split(loc["ours", "lazy"], la, " ")
 	split(loc["ours", "emulate"], em, " ")
@@ -188,11 +188,11 @@ END {
 			split(pin[ks[j], porder[i]], p, " ")
 			printf "%s,%s,%s,%s,%s,%s,%s\n", porder[i], ks[j], p[3], p[4], p[5], p[6], p[7] >pcsv
 		}
-	print "way,kernel,threads,seconds_median,seconds_min,seconds_max,gb_per_s,pages_left" >lcsv
+	print "way,kernel,threads,seconds_median,seconds_min,seconds_max,gb_per_s,pages_left,tlb_ipis_per_1000_pages" >lcsv
 	for (i = 0; i < nloc; i++)
 		for (j = 1; j <= nk; j++) {
 			split(loc[ks[j], lorder[i]], p, " ")
-			printf "%s,%s,%s,%s,%s,%s,%s,%s\n", lorder[i], ks[j], p[3], p[4], p[5], p[6], p[7], p[8] >lcsv
+			printf "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", lorder[i], ks[j], p[3], p[4], p[5], p[6], p[7], p[8], p[9] >lcsv
 		}
 }' $logs
 plot_bench() {

@@ -28,8 +28,8 @@
  *	"PINNED call median_s min_s max_s moved left",
  * and for next_touch one line per way (seconds until every page was
  * read once on node 1; GB/s the threads read meanwhile; -1 if the kernel
- * refuses the way):
- *	"LOCALITY way threads median_s min_s max_s gb_s left".
+ * refuses the way; TLB-shootdown interrupts per 1000 pages):
+ *	"LOCALITY way threads median_s min_s max_s gb_s left ipis_per_1000".
  * Exits non-zero if any byte of the buffer changed.
  */
 #define _GNU_SOURCE
@@ -466,13 +466,14 @@ static int node1_cpus(int *cpus, int max)
  * and sets *gbs, *left (pages not on node 1) and adds to *bad.
  */
 static double nt_round(enum nt_way way, int threads, double *gbs,
-		       long *left, size_t *bad)
+		       double *ipis, long *left, size_t *bad)
 {
 	struct nt_thread t[MAX_THREADS];
 	unsigned long mask1 = 1UL << 1;
 	struct sigaction sa = { 0 };
 	int cpus[MAX_THREADS], ncpu, i, *status;
 	double t0, t_stop, end = 0, read = 0, secs = -1;
+	long ipi0;
 	size_t share, n;
 
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -503,6 +504,7 @@ static double nt_round(enum nt_way way, int threads, double *gbs,
 	}
 	usleep(100000);		/* let the threads reach their CPUs */
 
+	ipi0 = tlb_ipis();
 	t0 = now();
 	if (way == NT_LAZY &&
 	    mbind(buf, len, MPOL_BIND, &mask1, 8 * sizeof(mask1),
@@ -526,6 +528,7 @@ refused:
 	atomic_store(&nt_go, 1);
 join:
 	t_stop = now();
+	*ipis = (tlb_ipis() - ipi0) * 1000.0 / n;
 	atomic_store(&stop, 1);
 	for (i = 0; i < threads; i++) {
 		pthread_join(t[i].th, NULL);
@@ -545,19 +548,23 @@ join:
 static size_t bench_next_touch(int threads, int rounds)
 {
 	double t[NT_WAYS][MAX_ROUNDS], g[NT_WAYS][MAX_ROUNDS];
+	double ipi[NT_WAYS][MAX_ROUNDS];
 	long left[NT_WAYS] = { 0 };
 	size_t bad = 0;
 	int r, w;
 
 	for (r = 0; r < rounds; r++)
 		for (w = 0; w < NT_WAYS; w++)
-			t[w][r] = nt_round(w, threads, &g[w][r], &left[w], &bad);
+			t[w][r] = nt_round(w, threads, &g[w][r], &ipi[w][r],
+					   &left[w], &bad);
 	for (w = 0; w < NT_WAYS; w++) {
 		qsort(t[w], rounds, sizeof(double), cmp_double);
 		qsort(g[w], rounds, sizeof(double), cmp_double);
-		printf("LOCALITY %s %d %.4f %.4f %.4f %.3f %ld\n", nt_name[w],
-		       threads, t[w][rounds / 2], t[w][0], t[w][rounds - 1],
-		       g[w][rounds / 2], left[w]);
+		qsort(ipi[w], rounds, sizeof(double), cmp_double);
+		printf("LOCALITY %s %d %.4f %.4f %.4f %.3f %ld %.1f\n",
+		       nt_name[w], threads, t[w][rounds / 2], t[w][0],
+		       t[w][rounds - 1], g[w][rounds / 2], left[w],
+		       ipi[w][rounds / 2]);
 	}
 	return bad;
 }
