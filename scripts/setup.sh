@@ -6,7 +6,7 @@
 PACKAGES="linux-source-6.1 qemu-system-x86 busybox-static libnuma-dev
 numactl stress-ng ccache build-essential bc bison flex libelf-dev
 libssl-dev cpio xz-utils rsync gcc-multilib kmod libcap-dev patch git
-util-linux procps e2fsprogs sparse gnuplot-nox"
+util-linux procps e2fsprogs sparse gnuplot-nox trinity"
 MIN_FREE_GB=12
 
 # A checkout the guest cannot reach fails here, before any build.
