@@ -13,6 +13,8 @@
  * - a second call without injection moves every page;
  * - free memory (the free lists and the per-CPU lists of every zone)
  *   comes back to within FI_SLACK_KB of where it was.
+ * The two system-wide counts are not checked in the loaded guest, whose
+ * loads change them all the time.
  * Each case logs the failures injected and what the call returned.
  */
 #define _GNU_SOURCE
@@ -305,6 +307,8 @@ static bool fi_answer_agrees(FIXTURE_DATA(fi) *self, enum fi_call call,
 TEST_F(fi, every_page_moved_or_reported)
 {
 	long ret, moved, injected, free_kb, split = 0;
+	/* The loaded guest's loads move and free pages all the while. */
+	bool shared = getenv("SECTION") && !strcmp(getenv("SECTION"), "loaded");
 	int err;
 
 	PM_RETURN_IF_SKIPPED();
@@ -347,8 +351,11 @@ TEST_F(fi, every_page_moved_or_reported)
 		EXPECT_EQ((long)(self->len / self->psz), moved);
 		EXPECT_LT(split, pm_vmstat("thp_migration_split"));
 	}
-	EXPECT_TRUE(FI_WAIT_FOR(fi_isolated() == 0))
-		TH_LOG("%ld pages still isolated", fi_isolated());
+	if (shared)
+		TH_LOG("loaded guest: isolated and free counts are the loads' too; not checked");
+	else
+		EXPECT_TRUE(FI_WAIT_FOR(fi_isolated() == 0))
+			TH_LOG("%ld pages still isolated", fi_isolated());
 
 	ret = fi_call(self, variant->call, &err);
 	EXPECT_LE(0, ret) TH_LOG("the call without injection: %s",
@@ -358,6 +365,8 @@ TEST_F(fi, every_page_moved_or_reported)
 	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
 			  "after the call without injection");
 
+	if (shared)
+		return;
 	pm_write_str("/proc/sys/vm/drop_caches", "3");
 	EXPECT_TRUE(FI_WAIT_FOR(fi_free_kb() >= free_kb - FI_SLACK_KB))
 		TH_LOG("%ld kB free, was %ld kB", fi_free_kb(), free_kb);
