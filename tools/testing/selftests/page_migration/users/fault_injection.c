@@ -55,22 +55,26 @@ FIXTURE_VARIANT(fi)
 	bool thp;		/* a THP whose huge targets all fail */
 };
 
-#define FI_VARIANT(name, a, p, c)					\
-	FIXTURE_VARIANT_ADD(fi, name) { .attr = a, .probability = p,	\
-					.call = c }
-/* Each caller, with attr failing probability percent. */
-#define FI_VARIANTS(tag, a, p)						\
-	FI_VARIANT(tag##_move_pages, a, p, FI_MOVE_PAGES);		\
-	FI_VARIANT(tag##_mbind, a, p, FI_MBIND);			\
-	FI_VARIANT(tag##_migrate_pages, a, p, FI_MIGRATE_PAGES)
-FI_VARIANTS(page100, "fail_page_alloc", 100);
-FI_VARIANTS(page10, "fail_page_alloc", 10);
 /*
- * Of the three, only mbind() allocates from slab on the way (the policy,
- * a VMA split): moving anon pages takes no slab object, so failslab
- * finds nothing to fail in move_pages(2) or migrate_pages(2).
+ * Page allocations fail for each caller.  Of the three, only mbind()
+ * allocates from slab on the way (the policy, a VMA split): moving anon
+ * pages takes no slab object, so failslab finds nothing to fail in
+ * move_pages(2) or migrate_pages(2).
  */
-FI_VARIANT(slab100_mbind, "failslab", 100, FI_MBIND);
+FIXTURE_VARIANT_ADD(fi, page100_move_pages) {
+	.attr = "fail_page_alloc", .probability = 100, .call = FI_MOVE_PAGES };
+FIXTURE_VARIANT_ADD(fi, page100_mbind) {
+	.attr = "fail_page_alloc", .probability = 100, .call = FI_MBIND };
+FIXTURE_VARIANT_ADD(fi, page100_migrate_pages) {
+	.attr = "fail_page_alloc", .probability = 100, .call = FI_MIGRATE_PAGES };
+FIXTURE_VARIANT_ADD(fi, page10_move_pages) {
+	.attr = "fail_page_alloc", .probability = 10, .call = FI_MOVE_PAGES };
+FIXTURE_VARIANT_ADD(fi, page10_mbind) {
+	.attr = "fail_page_alloc", .probability = 10, .call = FI_MBIND };
+FIXTURE_VARIANT_ADD(fi, page10_migrate_pages) {
+	.attr = "fail_page_alloc", .probability = 10, .call = FI_MIGRATE_PAGES };
+FIXTURE_VARIANT_ADD(fi, slab100_mbind) {
+	.attr = "failslab", .probability = 100, .call = FI_MBIND };
 FIXTURE_VARIANT_ADD(fi, thp_must_split) {
 	.attr = "fail_page_alloc", .probability = 100,
 	.call = FI_MOVE_PAGES, .thp = true,
