@@ -152,6 +152,12 @@ END {
 	if (la[4] > 0 && ex[4] > 0)
 		printf "  ours: emulate/lazy %.2f (target >= 3), lazy/explicit %.2f (target <= 1.5)\n",
 		       em[4] / la[4], la[4] / ex[4]
+	# Against stock: its ways (it has no lazy one) over our lazy and explicit ones.
+	split(loc["stock", "emulate"], sem, " ")
+	split(loc["stock", "explicit"], sex, " ")
+	if (la[4] > 0 && sem[4] > 0)
+		printf "  vs stock: its emulate / our lazy %.2f, its explicit / our lazy %.2f, its explicit / our explicit %.2f\n",
+		       sem[4] / la[4], sex[4] / la[4], sex[4] / ex[4]
 	printf "  (lazy: mbind(MPOL_MF_MOVE | MPOL_MF_LAZY); emulate: mprotect + SIGSEGV + move_pages per\n"
 	printf "  page; explicit: each thread move_pages() its share; GB/s: what the threads read meanwhile)\n"
 }' $logs | tee "$out.txt"

@@ -596,23 +596,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bind_to_cpu(0);
+	/* For pinned and next_touch, SECONDS is the number of rounds. */
+	rounds = secs < 1 ? 1 : secs > MAX_ROUNDS ? MAX_ROUNDS : (int)secs;
+	if (!strcmp(kind, "next_touch")) {
+		/* Each round maps a buffer of its own. */
+		bad = bench_next_touch(threads < 1 ? 1 : threads, rounds);
+		goto out;
+	}
 	buf = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		return 2;
 	buf = (char *)(((unsigned long)buf + THP_SIZE - 1) & ~(THP_SIZE - 1));
 	madvise(buf, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	if (!strcmp(kind, "next_touch")) {
-		rounds = (int)secs;
-		bad = bench_next_touch(threads < 1 ? 1 : threads,
-				       rounds < 1 ? 1 : rounds > MAX_ROUNDS ?
-				       MAX_ROUNDS : rounds);
-		goto out;
-	}
 	if (!strcmp(kind, "pinned")) {
-		rounds = (int)secs;
-		bad = bench_pinned(rounds < 1 ? 1 : rounds > MAX_ROUNDS ?
-				   MAX_ROUNDS : rounds);
+		bad = bench_pinned(rounds);
 		goto out;
 	}
 	fill();

@@ -14,7 +14,6 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <linux/mempolicy.h>
 
 #include "../kselftest_harness.h"
@@ -27,10 +26,6 @@
 #define HP_FMT	"/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages"
 #define MPOL_MF_BAD	(1 << 10)
 #define NR_PINNED	16
-
-/* From <linux/io_uring.h>, which does not build against the tools uapi. */
-#define IORING_REGISTER_BUFFERS		0
-#define IO_URING_PARAMS_SIZE		120	/* struct io_uring_params */
 
 static long lazy_mbind(void *addr, size_t len, int mode, int node,
 		       unsigned int flags)
@@ -261,16 +256,14 @@ TEST_F(lazy, pinned_pages_stay_and_the_touch_succeeds)
 {
 	struct iovec iov = { .iov_base = self->buf,
 			     .iov_len = NR_PINNED * self->psz };
-	uint64_t p[IO_URING_PARAMS_SIZE / 8] = { 0 };
 	int ring;
 
 	PM_RETURN_IF_SKIPPED();
-	ring = syscall(__NR_io_uring_setup, 4, p);
+	ring = pm_ring_open();
 	if (ring < 0)
 		SKIP(return, "io_uring_setup: %s (CONFIG_IO_URING)",
 		     strerror(errno));
-	ASSERT_EQ(0, syscall(__NR_io_uring_register, ring,
-			     IORING_REGISTER_BUFFERS, &iov, 1))
+	ASSERT_EQ(0, pm_ring_pin(ring, &iov, 1))
 		TH_LOG("IORING_REGISTER_BUFFERS: %s", strerror(errno));
 	ASSERT_EQ(0, lazy_mbind(self->buf, self->len, MPOL_BIND, self->node_b,
 				MPOL_MF_MOVE | MPOL_MF_LAZY))

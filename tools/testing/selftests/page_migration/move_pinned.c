@@ -18,7 +18,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/mempolicy.h>
-#include <sys/uio.h>
 
 #include "../kselftest_harness.h"
 #include "pm_test.h"
@@ -26,19 +25,6 @@
 #define NR_PAGES	64
 #define SEED		81
 #define POISON		0x7f7f7f7f
-
-/* From <linux/io_uring.h>, which does not build against the tools uapi. */
-#define IORING_REGISTER_BUFFERS		0
-#define IORING_UNREGISTER_BUFFERS	1
-#define IO_URING_PARAMS_SIZE		120	/* struct io_uring_params */
-
-static int ring_open(void)
-{
-	uint64_t p[IO_URING_PARAMS_SIZE / 8];
-
-	memset(&p, 0, sizeof(p));
-	return syscall(__NR_io_uring_setup, 4, p);
-}
 
 FIXTURE(pinned)
 {
@@ -58,7 +44,7 @@ FIXTURE_SETUP(pinned)
 		SKIP(return, "needs two NUMA nodes with memory");
 	self->psz = getpagesize();
 	self->len = NR_PAGES * self->psz;
-	self->ring = ring_open();
+	self->ring = pm_ring_open();
 	if (self->ring < 0)
 		SKIP(return, "io_uring_setup: %s (CONFIG_IO_URING)",
 		     strerror(errno));
@@ -74,8 +60,7 @@ FIXTURE_SETUP(pinned)
 FIXTURE_TEARDOWN(pinned)
 {
 	if (self->registered)
-		syscall(__NR_io_uring_register, self->ring,
-			IORING_UNREGISTER_BUFFERS, NULL, 0);
+		pm_ring_unpin(self->ring);
 	if (self->ring >= 0)
 		close(self->ring);
 	if (self->buf && self->buf != MAP_FAILED)
@@ -86,8 +71,7 @@ static void pin(struct __test_metadata *_metadata, FIXTURE_DATA(pinned) *self)
 {
 	struct iovec iov = { .iov_base = self->buf, .iov_len = self->len };
 
-	ASSERT_EQ(0, syscall(__NR_io_uring_register, self->ring,
-			     IORING_REGISTER_BUFFERS, &iov, 1))
+	ASSERT_EQ(0, pm_ring_pin(self->ring, &iov, 1))
 		TH_LOG("IORING_REGISTER_BUFFERS: %s", strerror(errno));
 	self->registered = 1;
 }
@@ -95,8 +79,7 @@ static void pin(struct __test_metadata *_metadata, FIXTURE_DATA(pinned) *self)
 static void unpin(struct __test_metadata *_metadata,
 		  FIXTURE_DATA(pinned) *self)
 {
-	ASSERT_EQ(0, syscall(__NR_io_uring_register, self->ring,
-			     IORING_UNREGISTER_BUFFERS, NULL, 0))
+	ASSERT_EQ(0, pm_ring_unpin(self->ring))
 		TH_LOG("IORING_UNREGISTER_BUFFERS: %s", strerror(errno));
 	self->registered = 0;
 }
@@ -228,7 +211,7 @@ FIXTURE_SETUP(some_pinned)
 	self->npages = self->len / self->psz;
 	self->status = calloc(self->npages, sizeof(int));
 	ASSERT_NE(NULL, self->status);
-	self->ring = ring_open();
+	self->ring = pm_ring_open();
 	if (self->ring < 0)
 		SKIP(return, "io_uring_setup: %s (CONFIG_IO_URING)",
 		     strerror(errno));
@@ -268,8 +251,7 @@ FIXTURE_SETUP(some_pinned)
 FIXTURE_TEARDOWN(some_pinned)
 {
 	if (self->registered)
-		syscall(__NR_io_uring_register, self->ring,
-			IORING_UNREGISTER_BUFFERS, NULL, 0);
+		pm_ring_unpin(self->ring);
 	if (self->ring >= 0)
 		close(self->ring);
 	if (self->raw && self->raw != MAP_FAILED)
@@ -295,8 +277,7 @@ static int some_pin(struct __test_metadata *_metadata,
 		iov[n].iov_len = self->psz;
 		n++;
 	}
-	ASSERT_EQ(0, syscall(__NR_io_uring_register, self->ring,
-			     IORING_REGISTER_BUFFERS, iov, n))
+	ASSERT_EQ(0, pm_ring_pin(self->ring, iov, n))
 		TH_LOG("IORING_REGISTER_BUFFERS of %d pages: %s", n,
 		       strerror(errno));
 	self->registered = 1;
@@ -370,8 +351,7 @@ TEST_F_TIMEOUT(some_pinned, unpinned_move_pinned_stay, 120)
 	some_check_placement(_metadata, variant, self, self->node_b,
 			     "after mbind");
 
-	ASSERT_EQ(0, syscall(__NR_io_uring_register, self->ring,
-			     IORING_UNREGISTER_BUFFERS, NULL, 0));
+	ASSERT_EQ(0, pm_ring_unpin(self->ring));
 	self->registered = 0;
 	PM_MOVE_OK(self->buf, nr_units, self->unit, self->node_b,
 		   self->status, 0, "every page, once unpinned");

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Enough for every node of the guests (and one mask word in the tests). */
@@ -541,5 +543,35 @@ static inline int *pm_status_poison(int *status, unsigned long n)
 /* Query n pages of ours (stride apart); each must be on node. */
 #define PM_ASSERT_WHERE(addr, n, stride, node, status, what)		\
 	PM_ASSERT_QUERY(0, addr, n, stride, status, node, what)
+
+/*
+ * Long-term pins (FOLL_PIN | FOLL_LONGTERM) from io_uring fixed buffers.
+ * The constants are <linux/io_uring.h>'s, which does not build against
+ * the tools uapi.
+ */
+#define PM_IORING_REGISTER_BUFFERS	0
+#define PM_IORING_UNREGISTER_BUFFERS	1
+#define PM_IO_URING_PARAMS_SIZE		120	/* struct io_uring_params */
+
+/* A ring to pin pages with: its fd, or -1 with errno (no CONFIG_IO_URING). */
+static inline int pm_ring_open(void)
+{
+	uint64_t p[PM_IO_URING_PARAMS_SIZE / 8] = { 0 };
+
+	return syscall(__NR_io_uring_setup, 4, p);
+}
+
+/* Pin the pages of n buffers until pm_ring_unpin() or close: 0 or -1. */
+static inline int pm_ring_pin(int ring, const struct iovec *iov, int n)
+{
+	return syscall(__NR_io_uring_register, ring,
+		       PM_IORING_REGISTER_BUFFERS, iov, n);
+}
+
+static inline int pm_ring_unpin(int ring)
+{
+	return syscall(__NR_io_uring_register, ring,
+		       PM_IORING_UNREGISTER_BUFFERS, NULL, 0);
+}
 
 #endif /* PM_TEST_H */
