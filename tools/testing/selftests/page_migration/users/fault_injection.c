@@ -175,6 +175,13 @@ FIXTURE_SETUP(fi)
 	self->fail_fd = -1;
 	self->raw = NULL;
 	self->attr[0] = 0;
+	/*
+	 * Nothing this task runs while armed may fault in a page: a fault
+	 * whose allocation is failed is retried for ever.  Lock in what is
+	 * mapped now (text, libraries, stack); the buffer comes later.
+	 */
+	ASSERT_EQ(0, mlockall(MCL_CURRENT)) TH_LOG("mlockall: %s",
+						   strerror(errno));
 	pm_pick_nodes(&self->node_a, &self->node_b);
 	if (self->node_a < 0)
 		SKIP(return, "needs two NUMA nodes with memory");
