@@ -234,35 +234,32 @@ enum migrate_vma_direction {
  * @flags: MIGRATE_VMA_SELECT_* bits.
  * @fault_page: vmf->page when called from a migrate_to_ram() handler.
  *
- * The fields stand in the order of 6.1's layout, which out-of-tree
- * drivers built against 6.1 headers rely on.
+ * Drivers built against 6.1 headers rely on this layout, so the members
+ * keep 6.1's order; migrate_test_migrate_vma_layout() checks it.
  */
 struct migrate_vma {
-	struct vm_area_struct	*vma;
-	unsigned long		*dst;
-	unsigned long		*src;
-	unsigned long		cpages;
-	unsigned long		npages;
-	unsigned long		start;
-	unsigned long		end;
-	void			*pgmap_owner;
-	unsigned long		flags;
-	struct page		*fault_page;
+	struct vm_area_struct *vma;
+	unsigned long *dst, *src;
+	unsigned long cpages, npages, start, end;
+	void *pgmap_owner;
+	unsigned long flags;
+	struct page *fault_page;
 };
 
-/* Device migration of a VMA range, see mm/migrate_device.c. */
-int migrate_vma_setup(struct migrate_vma *args);
-void migrate_vma_pages(struct migrate_vma *migrate);
-void migrate_vma_finalize(struct migrate_vma *migrate);
-
-/* Device migration of a range of device pfns, without a VMA. */
-int migrate_device_range(unsigned long *src_pfns, unsigned long start,
-			 unsigned long npages);
-void migrate_device_pages(unsigned long *src_pfns,
-			  unsigned long *dst_pfns, unsigned long npages);
-void migrate_device_finalize(unsigned long *src_pfns,
-			     unsigned long *dst_pfns,
-			     unsigned long npages);
+/*
+ * Device migration (mm/migrate_device.c): of a VMA range, described by
+ * a struct migrate_vma, or of device pfns [@first, @first + @nr) with
+ * no VMA, in the same three steps: collect, move, finalize.
+ */
+int migrate_vma_setup(struct migrate_vma *req);
+int migrate_device_range(unsigned long *src_pfns, unsigned long first,
+			 unsigned long nr);
+void migrate_vma_pages(struct migrate_vma *req);
+void migrate_device_pages(unsigned long *src_pfns, unsigned long *dst_pfns,
+			  unsigned long nr);
+void migrate_vma_finalize(struct migrate_vma *req);
+void migrate_device_finalize(unsigned long *src_pfns, unsigned long *dst_pfns,
+			     unsigned long nr);
 #endif /* CONFIG_MIGRATION */
 
 #endif /* _LINUX_MIGRATE_H */
