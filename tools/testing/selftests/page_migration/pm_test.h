@@ -307,6 +307,25 @@ static inline int pm_kpageflags(const void *addr, uint64_t *flags)
 
 #define PM_KPF(bit)	(1ULL << (bit))
 
+/*
+ * pm_kpageflags() of a page that kcompactd or reclaim may be moving
+ * right now: while nothing is mapped at addr, touch it (the fault waits
+ * out a migration entry, or swaps the page back in) and look again.
+ */
+static inline int pm_kpageflags_touch(const void *addr, uint64_t *flags)
+{
+	int tries, ret = -ENOENT;
+
+	for (tries = 0; tries < 100 && ret == -ENOENT; tries++) {
+		ret = pm_kpageflags(addr, flags);
+		if (ret == -ENOENT) {
+			(void)*(const volatile char *)addr;
+			usleep(1000);
+		}
+	}
+	return ret;
+}
+
 /* First index whose status is not want, or -1. */
 static inline long pm_first_status_not(const int *status, unsigned long n,
 				       int want)
