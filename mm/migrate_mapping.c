@@ -26,6 +26,7 @@
 #include <linux/backing-dev.h>
 
 #include "internal.h"
+#include "migrate_copy.h"
 
 /*
  * References @src holds when nobody but the migration engine uses it:
@@ -257,12 +258,14 @@ static void folio_carry_cpupid(struct folio *dst, struct folio *src)
  * @newfolio: The destination folio, locked.
  * @folio: The source folio, locked and unmapped.
  *
+ * A large folio may be copied by several CPUs: see migrate_copy_folios().
+ *
  * Context: Process context, may sleep (large folios copy page by page).
  * Return: Nothing.
  */
 void folio_migrate_copy(struct folio *newfolio, struct folio *folio)
 {
-	folio_copy(newfolio, folio);
+	migrate_copy_folios(newfolio, folio, folio_nr_pages(folio));
 	folio_migrate_flags(newfolio, folio);
 }
 EXPORT_SYMBOL(folio_migrate_copy);

@@ -15,7 +15,7 @@ g() { git -C "$GIT" -c user.name="page-migration developers" -c user.email=pm@lo
 # commit builds); the other patches come first, one commit each.
 # PATHS "-" makes a commit of the group's patches alone.
 GROUPS_=(
-	"include/linux/migrate.h mm/migrate.c mm/migrate_*.c mm/migrate-test.h mm/migrate_*-test.h|mm: migrate: replace the migration core with our own|0001-mm-build-our-migration-core-files.patch"
+	"include/linux/migrate.h mm/migrate.c mm/migrate_*.c mm/migrate-test.h mm/migrate_*.h|mm: migrate: replace the migration core with our own|0001-mm-build-our-migration-core-files.patch"
 	"-|mm: mempolicy: let mbind() move pages on their next touch|0005-mm-mempolicy-let-mbind-move-pages-on-their-next-touch.patch"
 	"Documentation|Documentation/mm: describe our page migration engine"
 	"tools/testing/selftests/page_migration|selftests: page_migration: add page-kind and user-scenario migration tests"

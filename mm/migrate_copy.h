@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The contents step of the migration engine, shared by the files of
+ * mm/migrate*.c: copy the pages of many src folios to their dst, on
+ * several CPUs near the target node when there is enough to copy.
+ */
+#ifndef _MM_MIGRATE_COPY_H
+#define _MM_MIGRATE_COPY_H
+
+#include <linux/list.h>
+
+struct folio;
+
+void migrate_copy_folios(struct folio *dst, struct folio *src,
+			 unsigned long nr_pages);
+
+#endif /* _MM_MIGRATE_COPY_H */
