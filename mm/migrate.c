@@ -65,6 +65,7 @@
 #include <trace/events/migrate.h>
 
 #include "internal.h"
+#include "migrate_copy.h"
 
 /* Passes over a list before the remaining folios count as failed. */
 #define MIGRATE_MAX_PASSES		10
@@ -398,6 +399,19 @@ static int move_movable_contents(struct folio *dst, struct folio *src,
 	return MIGRATEPAGE_SUCCESS;
 }
 
+/* An LRU src has moved: it lets go of its cache identity. */
+static void move_lru_done(struct folio *dst, struct folio *src)
+{
+	/*
+	 * A page-cache src must not reach the allocator with ->mapping
+	 * set; anon keeps PAGE_MAPPING_ANON so statistics still see it.
+	 */
+	if (!folio_mapping_flags(src))
+		src->mapping = NULL;
+	if (likely(!folio_is_zone_device(dst)))
+		flush_dcache_folio(dst);
+}
+
 /*
  * The move itself: cache identity, contents and state go from src to
  * dst.  src must have no ptes left (migration entries at most).
@@ -414,17 +428,9 @@ static int move_src_to_dst(struct folio *dst, struct folio *src,
 		return move_movable_contents(dst, src, mode);
 
 	rc = move_lru_contents(dst, src, mode);
-	if (rc != MIGRATEPAGE_SUCCESS)
-		return rc;
-	/*
-	 * A page-cache src must not reach the allocator with ->mapping
-	 * set; anon keeps PAGE_MAPPING_ANON so statistics still see it.
-	 */
-	if (!folio_mapping_flags(src))
-		src->mapping = NULL;
-	if (likely(!folio_is_zone_device(dst)))
-		flush_dcache_folio(dst);
-	return MIGRATEPAGE_SUCCESS;
+	if (rc == MIGRATEPAGE_SUCCESS)
+		move_lru_done(dst, src);
+	return rc;
 }
 
 /*
@@ -695,24 +701,15 @@ out_release_dst:
 }
 
 /*
- * Move phase for one unmapped LRU src, then restore the ptes (to dst on
- * success, to src otherwise) and unlock both.
+ * The end of the move of one unmapped LRU src, whatever its result @rc,
+ * with what dst_unstash() gave back: put dst on the LRU if it moved,
+ * restore the ptes (to dst on success, to src otherwise) and unlock
+ * both.  Returns the result to book.
  */
-static int move_unmapped_folio(struct migrate_ctx *ctx, struct folio *src,
-			       struct folio *dst)
+static int move_finish(struct migrate_ctx *ctx, struct folio *src,
+		       struct folio *dst, struct anon_vma *anon_vma,
+		       bool was_mapped, int rc)
 {
-	struct anon_vma *anon_vma;
-	bool was_mapped;
-	int rc;
-
-	VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
-	VM_BUG_ON_FOLIO(!folio_test_locked(dst), dst);
-
-	/* A stale TLB entry must not write to src after it was copied. */
-	VM_WARN_ON_ONCE(ctx->tlb_unflushed);
-
-	anon_vma = dst_unstash(dst, &was_mapped);
-	rc = move_src_to_dst(dst, src, move_mode(ctx));
 	if (rc == MIGRATEPAGE_SUCCESS) {
 		/*
 		 * On the LRU before the ptes come back, so that remapping
@@ -738,6 +735,54 @@ static int move_unmapped_folio(struct migrate_ctx *ctx, struct folio *src,
 		put_anon_vma(anon_vma);
 	folio_unlock(src);
 	return rc;
+}
+
+/*
+ * May the contents of src be copied after the mapping moved, together
+ * with the rest of the batch?  Only where the move is ours from end to
+ * end: migrate_folio() (anon, shmem, most page cache) and buffer-head
+ * mappings without buffers.  Not for the swap cache, whose move puts
+ * the swap entries in dst->private, where our stash still is.
+ */
+static bool move_copy_deferrable(const struct migrate_ctx *ctx,
+				 struct folio *src)
+{
+	int (*move)(struct address_space *mapping, struct folio *dst,
+		    struct folio *src, enum migrate_mode mode);
+	struct address_space *mapping;
+
+	if (ctx->mode == MIGRATE_SYNC_NO_COPY || folio_test_swapcache(src) ||
+	    folio_test_private(src))
+		return false;
+	mapping = folio_mapping(src);
+	if (!mapping)
+		return true;
+	move = mapping->a_ops->migrate_folio;
+	return move && (move == migrate_folio ||
+			move == buffer_migrate_folio ||
+			move == buffer_migrate_folio_norefs);
+}
+
+/*
+ * Step 1 of a deferred move: only the cache identity goes to dst, with
+ * the reference count frozen.  dst keeps the stash; src is untouched.
+ */
+static int move_mapping_only(struct folio *dst, struct folio *src)
+{
+	VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
+	VM_BUG_ON_FOLIO(!folio_test_locked(dst), dst);
+
+	/* The unmap phase settled writeback: see migrate_folio_extra(). */
+	if (WARN_ON_ONCE(folio_test_writeback(src)))
+		return -EBUSY;
+	return folio_migrate_mapping(folio_mapping(src), dst, src, 0);
+}
+
+/* Step 3 of a deferred move, once the contents are in dst. */
+static void move_after_copy(struct folio *dst, struct folio *src)
+{
+	folio_migrate_flags(dst, src);
+	move_lru_done(dst, src);
 }
 
 /* src did not move, for good (this call at least). */
@@ -897,7 +942,7 @@ static int unmap_phase(struct migrate_ctx *ctx, struct list_head *from,
 /*
  * The one TLB flush point of a batch: src_unmap() had try_to_migrate()
  * defer the flush of every pte it cleared (TTU_BATCH_FLUSH) to here.
- * It comes before any src is copied; move_unmapped_folio() checks.
+ * It comes before any src is copied; move_mappings() checks.
  */
 static void batch_flush_tlb(struct migrate_ctx *ctx)
 {
@@ -915,56 +960,155 @@ static bool settle_after_batch(int rc)
 	return rc == -ENOMEM || rc == -ENOSYS;
 }
 
+/* The folios of a batch on their way through the move phase. */
+struct move_lists {
+	struct list_head copy_srcs;	/* mapping moved, contents not yet */
+	struct list_head copy_dsts;	/* their dsts, in the same order */
+	unsigned long copy_pages;
+	struct list_head no_mem;
+	struct list_head no_sys;
+};
+
+static void move_lists_init(struct move_lists *ml)
+{
+	INIT_LIST_HEAD(&ml->copy_srcs);
+	INIT_LIST_HEAD(&ml->copy_dsts);
+	ml->copy_pages = 0;
+	INIT_LIST_HEAD(&ml->no_mem);
+	INIT_LIST_HEAD(&ml->no_sys);
+}
+
+/* Book the result of one folio of the batch; both are unlocked. */
+static void move_book(struct migrate_ctx *ctx, struct folio *src,
+		      struct folio *dst, int rc, struct move_lists *ml,
+		      struct list_head *again)
+{
+	struct folio_tally t;
+
+	tally_take(&t, src);
+	if (rc == MIGRATEPAGE_SUCCESS) {
+		list_del(&src->lru);
+		src_retire(ctx, src);
+		/* dst lives on through its cache slot and ptes. */
+		folio_put(dst);
+	} else {
+		dst_release(ctx, dst);
+	}
+	if (settle_after_batch(rc))
+		list_move_tail(&src->lru, rc == -ENOMEM ? &ml->no_mem :
+							   &ml->no_sys);
+	else
+		settle_simple(ctx, src, &t, rc, again);
+}
+
 /*
- * Move phase: move, restore and unlock every folio of the batch, then
- * settle what has to wait for that.  Returns 0, or -ENOMEM with the
- * folios it stopped at back at the head of @from, as the unmap phase
- * leaves them.
+ * Move step 1, the mappings: each folio whose contents may wait goes to
+ * the copy lists with its cache identity moved; every other one moves
+ * whole, contents and all, and is finished and booked at once, as is a
+ * folio whose mapping would not move.
+ */
+static void move_mappings(struct migrate_ctx *ctx, struct list_head *unmapped,
+			  struct list_head *dsts, struct move_lists *ml,
+			  struct list_head *again)
+{
+	while (!list_empty(unmapped)) {
+		struct folio *src = list_first_entry(unmapped, struct folio, lru);
+		struct folio *dst = list_first_entry(dsts, struct folio, lru);
+		bool deferred = move_copy_deferrable(ctx, src);
+		struct anon_vma *anon_vma;
+		bool was_mapped;
+		int rc;
+
+		VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
+		VM_BUG_ON_FOLIO(!folio_test_locked(dst), dst);
+		/* A stale TLB entry must not write to src after it was copied. */
+		VM_WARN_ON_ONCE(ctx->tlb_unflushed);
+
+		if (deferred) {
+			rc = move_mapping_only(dst, src);
+			if (rc == MIGRATEPAGE_SUCCESS) {
+				list_move_tail(&src->lru, &ml->copy_srcs);
+				list_move_tail(&dst->lru, &ml->copy_dsts);
+				ml->copy_pages += folio_nr_pages(src);
+				continue;
+			}
+		}
+		/* Before a whole move: the swap cache's uses dst->private. */
+		anon_vma = dst_unstash(dst, &was_mapped);
+		if (!deferred)
+			rc = move_src_to_dst(dst, src, move_mode(ctx));
+		list_del(&dst->lru);
+		rc = move_finish(ctx, src, dst, anon_vma, was_mapped, rc);
+		move_book(ctx, src, dst, rc, ml, again);
+	}
+}
+
+/* Move step 2, the contents: every deferred folio in one go. */
+static void move_contents(struct move_lists *ml)
+{
+	struct folio *src, *dst;
+
+	if (list_empty(&ml->copy_srcs))
+		return;
+	src = list_first_entry(&ml->copy_srcs, struct folio, lru);
+	dst = list_first_entry(&ml->copy_dsts, struct folio, lru);
+	migrate_copy_folios(dst, src, ml->copy_pages);
+}
+
+/* Move step 3: flags, ptes and unlocks of the deferred folios. */
+static void move_finish_copied(struct migrate_ctx *ctx, struct move_lists *ml,
+			       struct list_head *again)
+{
+	bool was_mapped;
+
+	while (!list_empty(&ml->copy_srcs)) {
+		struct folio *src = list_first_entry(&ml->copy_srcs,
+						     struct folio, lru);
+		struct folio *dst = list_first_entry(&ml->copy_dsts,
+						     struct folio, lru);
+		struct anon_vma *anon_vma = dst_unstash(dst, &was_mapped);
+		int rc;
+
+		list_del(&dst->lru);
+		move_after_copy(dst, src);
+		rc = move_finish(ctx, src, dst, anon_vma, was_mapped,
+				 MIGRATEPAGE_SUCCESS);
+		move_book(ctx, src, dst, rc, ml, again);
+	}
+}
+
+/*
+ * Move phase: move every mapping, copy every deferred folio's contents,
+ * then finish them (flags, ptes, unlocks), and settle what had to wait
+ * for the unlocks.  Returns 0, or -ENOMEM with the folios it stopped at
+ * back at the head of @from, as the unmap phase leaves them.
  */
 static int move_phase(struct migrate_ctx *ctx, struct list_head *unmapped,
 		      struct list_head *dsts, struct list_head *from,
 		      struct list_head *again)
 {
-	LIST_HEAD(no_mem);
-	LIST_HEAD(no_sys);
+	struct move_lists ml;
 	struct folio *src, *next;
 	struct folio_tally t;
-	int rc, err = 0;
+	int err = 0;
 
-	while (!list_empty(unmapped)) {
-		struct folio *dst = list_first_entry(dsts, struct folio, lru);
+	move_lists_init(&ml);
+	move_mappings(ctx, unmapped, dsts, &ml, again);
+	move_contents(&ml);
+	move_finish_copied(ctx, &ml, again);
 
-		src = list_first_entry(unmapped, struct folio, lru);
-		list_del(&dst->lru);
-		tally_take(&t, src);
-		rc = move_unmapped_folio(ctx, src, dst);
-		if (rc == MIGRATEPAGE_SUCCESS) {
-			list_del(&src->lru);
-			src_retire(ctx, src);
-			/* dst lives on through its cache slot and ptes. */
-			folio_put(dst);
-		} else {
-			dst_release(ctx, dst);
-		}
-		if (settle_after_batch(rc))
-			list_move_tail(&src->lru, rc == -ENOMEM ? &no_mem :
-							   &no_sys);
-		else
-			settle_simple(ctx, src, &t, rc, again);
-	}
-
-	list_for_each_entry_safe(src, next, &no_sys, lru) {
+	list_for_each_entry_safe(src, next, &ml.no_sys, lru) {
 		tally_take(&t, src);
 		settle_result(ctx, src, &t, -ENOSYS, again, false);
 	}
-	list_for_each_entry_safe(src, next, &no_mem, lru) {
+	list_for_each_entry_safe(src, next, &ml.no_mem, lru) {
 		tally_take(&t, src);
 		err = settle_result(ctx, src, &t, -ENOMEM, again, false);
 		if (err)
 			break;
 	}
 	/* The call stops here: src and the rest stay where they are. */
-	list_splice(&no_mem, from);
+	list_splice(&ml.no_mem, from);
 	return err;
 }
 
