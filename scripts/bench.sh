@@ -12,9 +12,15 @@ ROUNDS=${BENCH_ROUNDS:-3}
 # Time to locality (next_touch): threads on node 1 and MiB of 4 KiB pages.
 NT_THREADS=${BENCH_NT_THREADS:-2}
 NT_MIB=${BENCH_NT_MIB:-$MIB}
-# case:readers. 4k/thp: move_pages(); migrate_pages: the whole process;
-# mbind: MPOL_MF_MOVE of the range; memcpy: the ceiling.
-CASES=${BENCH_CASES:-"4k:0 4k:1 4k:3 thp:0 thp:2 migrate_pages:0 mbind:0 memcpy:0"}
+# case:readers. 4k/thp: move_pages(); single: one 4 KiB page per call;
+# migrate_pages: the whole process; mbind: MPOL_MF_MOVE of the range;
+# memcpy:N: the ceiling, N threads copying (0: one).
+GUEST_CPUS=$((${NODES:-2} * ${CPUS_PER_NODE:-2}))
+CASES=${BENCH_CASES:-"4k:0 4k:1 4k:3 single:0 single:2 thp:0 thp:2 migrate_pages:0 mbind:0 memcpy:0 memcpy:$GUEST_CPUS"}
+# Parallel copy, case:readers:MiB, each run with copy_threads 1 (@t1) and
+# 0, automatic (@auto); stock and the peer have no such knob and run the
+# same program twice.  hugetlb gets pool pages on both nodes meanwhile.
+COPY_CASES=${BENCH_COPY_CASES:-"thp:0:256 hugetlb:0:256 4k:0:128"}
 out=$BUILD/results/bench
 KERNELS="stock ours"
 if [ -n "${PEER:-}" ]; then
@@ -36,11 +42,33 @@ job=$(mktemp)
 trap 'rm -f "$job"' EXIT
 {
 	echo "set -e"
+	cat <<'JOB'
+pools() {
+	for n in 0 1; do
+		echo "$1" >"/sys/devices/system/node/node$n/hugepages/hugepages-2048kB/nr_hugepages"
+	done
+}
+copy_threads() { { echo "$1" >/sys/kernel/mm/migrate/copy_threads; } 2>/dev/null || :; }
+JOB
 	for ((r = 1; r <= ROUNDS; r++)); do
 		echo "echo '[round $r of $ROUNDS]'"
 		for c in $CASES; do
 			echo "$TESTS_OUT/tools/pm-bench ${c%:*} ${c#*:} $SECONDS_PER_CASE $MIB"
 		done
+		for c in $COPY_CASES; do
+			IFS=: read -r kind readers mib <<<"$c"
+			if [ "$kind" = hugetlb ]; then
+				echo "pools $((mib / 2 + 2))"
+			fi
+			for t in t1:1 auto:0; do
+				echo "copy_threads ${t#*:}"
+				echo "PM_BENCH_TAG=$mib@${t%:*} $TESTS_OUT/tools/pm-bench $kind $readers $SECONDS_PER_CASE $mib"
+			done
+			if [ "$kind" = hugetlb ]; then
+				echo "pools 0"
+			fi
+		done
+		echo "copy_threads 0"
 	done
 	echo "$TESTS_OUT/tools/pm-bench pinned 0 $ROUNDS $MIB"
 	echo "$TESTS_OUT/tools/pm-bench next_touch $NT_THREADS $ROUNDS $NT_MIB"
@@ -89,7 +117,20 @@ $1 == "LOCALITY" {
 
 # shellcheck disable=SC2086
 awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" -v rounds="$ROUNDS" -v kernels="$KERNELS" \
-	-v ntmib="$NT_MIB" -v ntthr="$NT_THREADS" "$AWK_LIB"'
+	-v ntmib="$NT_MIB" -v ntthr="$NT_THREADS" -v ncpu="$GUEST_CPUS" -v copycases="$COPY_CASES" "$AWK_LIB"'
+# One line of the parallel-copy targets: case c of the logs against stock,
+# the peer and the single-thread memcpy, and the target ratio to stock.
+function copy_target(c, want, needmc,   j, g, line) {
+	for (j = 1; j <= nk; j++) g[ks[j]] = stat(gbs, cnt, ks[j] SUBSEP c)
+	if (!(("ours" SUBSEP c) in cnt)) return
+	line = sprintf("  %-18s %7.3f %7.3f", c, g["ours"], g["stock"])
+	line = line (nk > 2 ? sprintf(" %7.3f", g["peer"]) : sprintf(" %7s", "-"))
+	line = line sprintf(" %10.2f", g["stock"] > 0 ? g["ours"] / g["stock"] : 0)
+	line = line (nk > 2 ? sprintf(" %9.2f", g["peer"] > 0 ? g["ours"] / g["peer"] : 0) : sprintf(" %9s", "-"))
+	line = line sprintf(" %9.2f", mc1 > 0 ? g["ours"] / mc1 : 0)
+	line = line sprintf("   >= %.1f stock%s", want, needmc ? ", >= 1.0 memcpy" : "")
+	print line
+}
 END {
 	nk = split(kernels, ks, " ")
 	printf "Migration benchmark: %d MiB, %d s per case, %d rounds, release kernels; median (min-max)\n", mib, s, rounds
@@ -120,6 +161,23 @@ END {
 		}
 		printf "\n"
 	}
+	mc1 = stat(gbs, cnt, "ours" SUBSEP "memcpy:0")
+	mcn = stat(gbs, cnt, "ours" SUBSEP "memcpy:" ncpu)
+	printf "parallel copy, GB/s of syscall time (medians), next to the targets of issue 10\n"
+	printf "  ceilings in the guest (ours): memcpy %.3f GB/s on 1 thread, %.3f GB/s on %d threads\n", mc1, mcn, ncpu
+	printf "  (the guest CPUs are QEMU TCG threads on the host'"'"'s 2 cores: threads cannot show more than ~2x)\n"
+	printf "  %-18s %7s %7s %7s %10s %9s %9s   %s\n", "case", "ours", "stock", "peer", "ours/stock", "ours/peer", "ours/mcpy", "target"
+	nc = split(copycases, cc, " ")
+	for (i = 1; i <= nc; i++) {
+		split(cc[i], f, ":")
+		for (t = 1; t <= 2; t++) {
+			c = f[1] f[3] "@" (t == 1 ? "t1" : "auto") ":" f[2]
+			copy_target(c, f[1] == "4k" ? 1.3 : 1.5, f[1] == "thp")
+		}
+	}
+	copy_target("single:0", 1.0, 0)
+	copy_target("single:2", 1.0, 0)
+	printf "\n"
 	printf "pinned: %d MiB of 4 KiB pages, one long-term pinned per 2 MiB, median of %d rounds (min-max)\n", mib, rounds
 	printf "  %-11s %-6s %24s %8s %7s\n", "call", "kernel", "seconds", "speed", "left"
 	for (i = 0; i < npin; i++) {

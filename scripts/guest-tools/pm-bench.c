@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Migration benchmark, run in the guest on every kernel compared:
- *   pm-bench 4k|thp READERS SECONDS MIB
+ *   pm-bench 4k|thp|hugetlb|single READERS SECONDS MIB
  *	move the buffer back and forth between nodes 0 and 1 with
- *	move_pages() (4 MiB per call) for SECONDS while READERS threads,
- *	on CPUs of both nodes, read it;
+ *	move_pages() (4 MiB per call; single: one 4 KiB page per call) for
+ *	SECONDS while READERS threads, on CPUs of both nodes, read it;
+ *	hugetlb needs 2 MiB pool pages on both nodes;
  *   pm-bench migrate_pages|mbind READERS SECONDS MIB
  *	the same with migrate_pages(2) of the whole process, or with
  *	mbind(MPOL_BIND, MPOL_MF_MOVE) of the buffer;
- *   pm-bench memcpy 0 SECONDS MIB
- *	memcpy bandwidth, the ceiling;
+ *   pm-bench memcpy THREADS SECONDS MIB
+ *	memcpy bandwidth, the ceiling: THREADS threads (0 or 1: the main
+ *	one alone) each copy their share of the buffer;
  *   pm-bench pinned 0 ROUNDS MIB
  *	4 KiB pages on node 0, one in every 2 MiB long-term pinned (io_uring
  *	fixed buffers); time one move_pages() of every page to node 1, and
@@ -30,6 +32,7 @@
  * read once on node 1; GB/s the threads read meanwhile; -1 if the kernel
  * refuses the way; TLB-shootdown interrupts per 1000 pages):
  *	"LOCALITY way threads median_s min_s max_s gb_s left ipis_per_1000".
+ * The case name printed is the kind followed by $PM_BENCH_TAG, if set.
  * Exits non-zero if any byte of the buffer changed.
  */
 #define _GNU_SOURCE
@@ -67,6 +70,7 @@
 static atomic_int stop;
 static char *buf;
 static size_t len;
+static size_t call_bytes = CHUNK_BYTES;	/* bytes per move_pages() call */
 
 static double now(void)
 {
@@ -204,13 +208,13 @@ static long pages_on(int node)
 }
 
 /*
- * One move_pages() call of a moving case: the CHUNK_BYTES at *pos to
+ * One move_pages() call of a moving case: the call_bytes at *pos to
  * node, *pos advanced (wrapping, with *node flipped, at the end of the
  * buffer).  Returns the base pages moved.
  */
 static long step_move_pages(size_t unit, size_t *pos, int *node)
 {
-	size_t per_call = CHUNK_BYTES / unit, nr = len / unit;
+	size_t per_call = call_bytes / unit, nr = len / unit;
 	size_t n = nr - *pos < per_call ? nr - *pos : per_call;
 	int *status = malloc(per_call * sizeof(*status));
 	long moved;
@@ -279,23 +283,57 @@ static double bench_move(const char *kind, size_t unit, double secs,
 	return *pages_s * BASE_PAGE / 1e9;
 }
 
-static double bench_memcpy(double secs, double *pages_s)
+struct copier {
+	pthread_t th;
+	const char *from;
+	size_t bytes;
+	double secs;
+	long rounds;
+};
+
+/* Copy one share of the buffer over and over for c->secs. */
+static void *copier(void *arg)
 {
-	char *dst = malloc(len);
+	struct copier *c = arg;
+	char *dst = malloc(c->bytes);
 	double start = now();
-	long rounds = 0;
 
 	if (!dst)
 		exit(2);
-	while (now() - start < secs) {
-		memcpy(dst, buf, len);
+	while (now() - start < c->secs) {
+		memcpy(dst, c->from, c->bytes);
 		/* The copy must happen: make dst visible to the compiler. */
 		__asm__ volatile("" : : "r"(dst) : "memory");
-		rounds++;
+		c->rounds++;
 	}
-	*pages_s = rounds * (double)(len / BASE_PAGE) / (now() - start);
 	free(dst);
-	return *pages_s * BASE_PAGE / 1e9;
+	return NULL;
+}
+
+/* memcpy bandwidth of threads threads, each on its own share. */
+static double bench_memcpy(int threads, double secs, double *pages_s)
+{
+	struct copier c[MAX_THREADS];
+	double start = now(), bytes = 0;
+	int i;
+
+	if (threads < 1)
+		threads = 1;
+	for (i = 0; i < threads; i++) {
+		c[i].from = buf + i * (len / threads);
+		c[i].bytes = len / threads;
+		c[i].secs = secs;
+		c[i].rounds = 0;
+		if (i && pthread_create(&c[i].th, NULL, copier, &c[i]))
+			exit(2);
+	}
+	copier(&c[0]);
+	for (i = 1; i < threads; i++)
+		pthread_join(c[i].th, NULL);
+	for (i = 0; i < threads; i++)
+		bytes += (double)c[i].rounds * c[i].bytes;
+	*pages_s = bytes / BASE_PAGE / (now() - start);
+	return bytes / 1e9 / (now() - start);
 }
 
 /* Pin one page in every PIN_EVERY bytes; the ring fd keeps the pins. */
@@ -574,18 +612,24 @@ int main(int argc, char **argv)
 	pthread_t th[MAX_THREADS];
 	double secs, gbs, rate, ipis = 0;
 	const char *kind;
-	int threads, i, thp, rounds;
+	int threads, i, thp, huge, rounds, flags;
+	const char *tag = getenv("PM_BENCH_TAG");
+	size_t unit;
 	long pages = 0;
 	size_t bad;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: pm-bench 4k|thp|migrate_pages|mbind|memcpy READERS SECONDS MIB\n"
+		fprintf(stderr, "usage: pm-bench 4k|thp|hugetlb|single|migrate_pages|mbind|memcpy READERS SECONDS MIB\n"
 			"       pm-bench pinned 0 ROUNDS MIB\n"
 			"       pm-bench next_touch THREADS ROUNDS MIB\n");
 		return 2;
 	}
 	kind = argv[1];
 	thp = !strcmp(kind, "thp");
+	huge = !strcmp(kind, "hugetlb");
+	unit = thp || huge ? THP_SIZE : BASE_PAGE;
+	if (!strcmp(kind, "single"))
+		call_bytes = BASE_PAGE;
 	threads = atoi(argv[2]);
 	secs = atof(argv[3]);
 	len = strtoul(argv[4], NULL, 0) << 20;
@@ -603,10 +647,12 @@ int main(int argc, char **argv)
 		bad = bench_next_touch(threads < 1 ? 1 : threads, rounds);
 		goto out;
 	}
-	buf = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
+	flags = MAP_PRIVATE | MAP_ANONYMOUS | (huge ? MAP_HUGETLB : 0);
+	buf = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("pm-bench: mmap");
 		return 2;
+	}
 	buf = (char *)(((unsigned long)buf + THP_SIZE - 1) & ~(THP_SIZE - 1));
 	madvise(buf, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	if (!strcmp(kind, "pinned")) {
@@ -620,23 +666,25 @@ int main(int argc, char **argv)
 		if (!status)
 			return 2;
 		/* Start from node 0. */
-		move_units(buf, thp ? THP_SIZE : BASE_PAGE,
-			   len / (thp ? THP_SIZE : BASE_PAGE), 0, status);
+		move_units(buf, unit, len / unit, 0, status);
 		free(status);
 	}
-	for (i = 0; i < threads; i++)
-		pthread_create(&th[i], NULL, reader, (void *)(long)reader_cpu(i));
-	if (!strcmp(kind, "memcpy"))
-		gbs = bench_memcpy(secs, &rate);
-	else
-		gbs = bench_move(kind, thp ? THP_SIZE : BASE_PAGE, secs, &rate,
-				 &ipis, &pages);
+	if (!strcmp(kind, "memcpy")) {
+		/* READERS is the number of copying threads here. */
+		gbs = bench_memcpy(threads, secs, &rate);
+		threads = 0;
+	} else {
+		for (i = 0; i < threads; i++)
+			pthread_create(&th[i], NULL, reader,
+				       (void *)(long)reader_cpu(i));
+		gbs = bench_move(kind, unit, secs, &rate, &ipis, &pages);
+	}
 	atomic_store(&stop, 1);
 	for (i = 0; i < threads; i++)
 		pthread_join(th[i], NULL);
 	bad = count_bad();
-	printf("RESULT %s %d %.1f %.3f %.1f %ld\n", kind, threads, rate, gbs,
-	       ipis, pages);
+	printf("RESULT %s%s %s %.1f %.3f %.1f %ld\n", kind, tag ? tag : "",
+	       argv[2], rate, gbs, ipis, pages);
 out:
 	if (bad)
 		fprintf(stderr, "pm-bench: %zu bytes changed\n", bad);
