@@ -196,6 +196,23 @@ static void migrate_copy_test_plan_one_large(struct kunit *test)
 		       ARRAY_SIZE(want));
 }
 
+/* Automatic mode: try both ways, then the faster, probing the other. */
+static void migrate_copy_test_auto_pick(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, copy_auto_pick(0, 0, 1));
+	KUNIT_EXPECT_TRUE(test, copy_auto_pick(500, 0, 2));
+	KUNIT_EXPECT_FALSE(test, copy_auto_pick(0, 500, 3));
+	/* Sharing faster: shared, but every COPY_PROBE_EVERY-th solo. */
+	KUNIT_EXPECT_TRUE(test, copy_auto_pick(900, 500, 5));
+	KUNIT_EXPECT_FALSE(test, copy_auto_pick(900, 500, COPY_PROBE_EVERY));
+	KUNIT_EXPECT_FALSE(test, copy_auto_pick(900, 500,
+						2 * COPY_PROBE_EVERY));
+	/* Sharing slower, or no faster: solo, and a shared probe. */
+	KUNIT_EXPECT_FALSE(test, copy_auto_pick(500, 900, 5));
+	KUNIT_EXPECT_FALSE(test, copy_auto_pick(500, 500, 5));
+	KUNIT_EXPECT_TRUE(test, copy_auto_pick(500, 900, COPY_PROBE_EVERY));
+}
+
 static u8 copy_test_byte(unsigned long page, unsigned long off)
 {
 	return (u8)(page * 131 + off * 7 + (off >> 9));
@@ -275,6 +292,7 @@ static struct kunit_case migrate_copy_test_cases[] = {
 	KUNIT_CASE(migrate_copy_test_plan_uneven),
 	KUNIT_CASE(migrate_copy_test_plan_more_threads),
 	KUNIT_CASE(migrate_copy_test_plan_one_large),
+	KUNIT_CASE(migrate_copy_test_auto_pick),
 	KUNIT_CASE(migrate_copy_test_copy_all),
 	{}
 };

@@ -12,19 +12,24 @@
  *
  * The knobs and counters live in /sys/kernel/mm/migrate/:
  *   copy_threads           0 (automatic: the CPUs of the target node,
- *                          at most COPY_AUTO_MAX_THREADS) or 1..32
+ *                          at most COPY_AUTO_MAX_THREADS, while sharing
+ *                          pays) or 1..32
  *   copy_min_bytes         PAGE_SIZE..1 GiB, one PMD-sized THP by default
  *   copy_worker_pages      base pages copied by workers (read only)
  *   copy_parallel_batches  batches split across threads (read only)
+ *   copy_auto_solo_batches large batches automatic mode copied alone,
+ *                          sharing being slower (read only)
  *
  * Names follow the key at the top of mm/migrate.c.
  */
 #include <linux/mm.h>
 #include <linux/highmem.h>
 #include <linux/kobject.h>
+#include <linux/math64.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include <linux/sysfs.h>
+#include <linux/timekeeping.h>
 #include <linux/topology.h>
 #include <linux/workqueue.h>
 
@@ -38,7 +43,26 @@ static unsigned long copy_threads;
 static unsigned long copy_min_bytes = SZ_2M;
 static atomic_long_t copy_worker_pages = ATOMIC_LONG_INIT(0);
 static atomic_long_t copy_parallel_batches = ATOMIC_LONG_INIT(0);
+static atomic_long_t copy_auto_solo_batches = ATOMIC_LONG_INIT(0);
 static struct workqueue_struct *copy_wq;
+
+/*
+ * Automatic mode shares a batch only while sharing pays on this machine:
+ * threads add nothing where memory, not the CPU, is the limit, or where
+ * the "CPUs" are threads of one host core.  It keeps the time per page
+ * of the large batches it copied shared and solo (a running average,
+ * 0 before the first), takes the faster way, and every
+ * COPY_PROBE_EVERY-th batch the other one, to follow changes of load.
+ */
+#define COPY_PROBE_EVERY	32
+
+struct copy_auto {
+	atomic_long_t nth;		/* large batches decided */
+	unsigned long solo_ns;		/* per page, copied alone */
+	unsigned long shared_ns;	/* per page, shared */
+};
+
+static struct copy_auto copy_auto = { .nth = ATOMIC_LONG_INIT(0) };
 
 /*
  * A position in the batch: page @page of the pair (@dst, @src).  The
@@ -158,6 +182,34 @@ static unsigned int copy_want_threads(const struct folio *dst,
 	return copy_nr_threads(folio_nid(dst));
 }
 
+/*
+ * Share the @nth large batch of automatic mode?  Whichever way has no
+ * time yet is tried first, sharing before solo.
+ */
+static bool copy_auto_pick(unsigned long solo_ns, unsigned long shared_ns,
+			   unsigned long nth)
+{
+	bool share;
+
+	if (!shared_ns)
+		return true;
+	if (!solo_ns)
+		return false;
+	share = shared_ns < solo_ns;
+	return nth % COPY_PROBE_EVERY ? share : !share;
+}
+
+/* Fold the time a large batch took into its way's running average. */
+static void copy_auto_learn(bool shared, u64 ns, unsigned long nr_pages)
+{
+	unsigned long *avg = shared ? &copy_auto.shared_ns : &copy_auto.solo_ns;
+	unsigned long per_page = max_t(u64, div_u64(ns, nr_pages), 1);
+	unsigned long old = READ_ONCE(*avg);
+
+	/* Racy on purpose: a lost update only costs a sample. */
+	WRITE_ONCE(*avg, old ? (3 * old + per_page) / 4 : per_page);
+}
+
 /* Run the jobs: all but the first on the workqueue, the first here. */
 static void copy_jobs_run(struct copy_job *jobs, unsigned int nr_jobs,
 			  int nid)
@@ -193,26 +245,39 @@ void migrate_copy_folios(struct folio *dst, struct folio *src,
 			 unsigned long nr_pages)
 {
 	struct copy_cursor start = { .dst = dst, .src = src };
-	struct copy_job one, *jobs = NULL;
 	unsigned int nr_jobs = copy_want_threads(dst, nr_pages);
+	bool learn = nr_jobs > 1 && !READ_ONCE(copy_threads);
+	struct copy_job one, *jobs = NULL;
+	u64 t0 = 0;
 
 	VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
 	VM_BUG_ON_FOLIO(!folio_test_locked(dst), dst);
 
+	if (learn) {
+		if (!copy_auto_pick(READ_ONCE(copy_auto.solo_ns),
+				    READ_ONCE(copy_auto.shared_ns),
+				    atomic_long_inc_return(&copy_auto.nth))) {
+			nr_jobs = 1;
+			atomic_long_inc(&copy_auto_solo_batches);
+		}
+		t0 = ktime_get_ns();
+	}
 	if (nr_jobs > 1)
 		jobs = kmalloc_array(nr_jobs, sizeof(*jobs),
 				     GFP_NOWAIT | __GFP_NOWARN);
 	if (!jobs) {
-		copy_plan(&one, 1, start, nr_pages);
-		if (nr_pages)
+		nr_jobs = copy_plan(&one, 1, start, nr_pages);
+		if (nr_jobs)
 			copy_job_run(&one);
-		return;
+	} else {
+		nr_jobs = copy_plan(jobs, nr_jobs, start, nr_pages);
+		if (nr_jobs > 1)
+			atomic_long_inc(&copy_parallel_batches);
+		copy_jobs_run(jobs, nr_jobs, folio_nid(dst));
+		kfree(jobs);
 	}
-	nr_jobs = copy_plan(jobs, nr_jobs, start, nr_pages);
-	if (nr_jobs > 1)
-		atomic_long_inc(&copy_parallel_batches);
-	copy_jobs_run(jobs, nr_jobs, folio_nid(dst));
-	kfree(jobs);
+	if (learn)
+		copy_auto_learn(nr_jobs > 1, ktime_get_ns() - t0, nr_pages);
 }
 
 #ifdef CONFIG_SYSFS
@@ -272,16 +337,27 @@ static ssize_t copy_parallel_batches_show(struct kobject *kobj,
 			  atomic_long_read(&copy_parallel_batches));
 }
 
+static ssize_t copy_auto_solo_batches_show(struct kobject *kobj,
+					   struct kobj_attribute *attr,
+					   char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&copy_auto_solo_batches));
+}
+
 static struct kobj_attribute copy_worker_pages_attr =
 	__ATTR_RO(copy_worker_pages);
 static struct kobj_attribute copy_parallel_batches_attr =
 	__ATTR_RO(copy_parallel_batches);
+static struct kobj_attribute copy_auto_solo_batches_attr =
+	__ATTR_RO(copy_auto_solo_batches);
 
 static struct attribute *migrate_attrs[] = {
 	&copy_threads_knob.attr.attr,
 	&copy_min_bytes_knob.attr.attr,
 	&copy_worker_pages_attr.attr,
 	&copy_parallel_batches_attr.attr,
+	&copy_auto_solo_batches_attr.attr,
 	NULL,
 };
 
