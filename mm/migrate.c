@@ -21,9 +21,10 @@
  * Each batch goes through the same phases:
  *
  *   lock src, settle writeback, unmap to migration entries (whole batch,
- *   TLB flushes deferred) -> one TLB flush -> move the mapping (refcount
- *   frozen on the cache slot) -> copy contents and flags -> restore ptes
- *   -> unlock -> release src
+ *   TLB flushes deferred) -> one TLB flush -> move every mapping
+ *   (refcount frozen on the cache slot) -> copy the contents of the whole
+ *   batch (mm/migrate_copy.c, on several CPUs if large) -> flags, restore
+ *   ptes, unlock -> release src
  *
  * A batch is at most one chunk of the caller's list.  MIGRATE_ASYNC and
  * the first passes of the sleeping modes, which only try, build batches
