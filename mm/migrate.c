@@ -128,6 +128,7 @@ struct migrate_ctx {
 	bool drained_all;		/* lru_add_drain_all() done this call */
 	unsigned int patience;		/* extra passes left for this call */
 	bool tlb_unflushed;		/* ptes cleared since the last flush */
+	bool batch_of_one;		/* the folio being unmapped is alone */
 	int nr_failed;			/* folios not moved: the return value */
 	struct list_head *failed;	/* permanent failures, for the caller */
 	struct list_head split;		/* pieces of split large folios */
@@ -575,9 +576,16 @@ static int src_unmap(struct migrate_ctx *ctx, struct folio *src,
 
 	VM_BUG_ON_FOLIO(folio_test_anon(src) && !folio_test_ksm(src) &&
 			!anon_vma, src);
-	/* The TLB flush waits for the end of the batch: batch_flush_tlb(). */
-	ctx->tlb_unflushed = true;
-	try_to_migrate(src, TTU_BATCH_FLUSH);
+	/*
+	 * The TLB flush waits for the end of the batch: batch_flush_tlb().
+	 * That flush is of whole TLBs; a folio alone flushes its own ptes.
+	 */
+	if (ctx->batch_of_one) {
+		try_to_migrate(src, 0);
+	} else {
+		ctx->tlb_unflushed = true;
+		try_to_migrate(src, TTU_BATCH_FLUSH);
+	}
 	if (!folio_mapped(src))
 		return SRC_HAD_PTES;
 	remove_migration_ptes(src, src, false);
@@ -919,6 +927,9 @@ static int unmap_phase(struct migrate_ctx *ctx, struct list_head *from,
 				return 0;
 			rc = migrate_movable_folio(ctx, src);
 		} else {
+			ctx->batch_of_one = !batch_locked &&
+					    (list_is_singular(from) ||
+					     !batch_may_grow(ctx));
 			rc = unmap_lru_folio(ctx, src, &dst, batch_locked);
 		}
 
