@@ -7,8 +7,8 @@
 # error.
 . "$(dirname "$0")/lib.sh"
 
-OBJS="mm/migrate.o mm/migrate_mapping.o mm/migrate_ptes.o mm/migrate_numa.o mm/migrate_lazy.o"
-SRCS="mm/migrate.c mm/migrate_mapping.c mm/migrate_ptes.c mm/migrate_numa.c mm/migrate_lazy.c include/linux/migrate.h"
+OBJS="mm/migrate.o mm/migrate_mapping.o mm/migrate_copy.o mm/migrate_ptes.o mm/migrate_numa.o mm/migrate_lazy.o"
+SRCS="mm/migrate.c mm/migrate_mapping.c mm/migrate_copy.c mm/migrate_copy.h mm/migrate_ptes.c mm/migrate_numa.c mm/migrate_lazy.c include/linux/migrate.h"
 export FLAVOUR=${FLAVOUR:-release}
 obj=$(kernel_obj ours "$FLAVOUR")
 bad=0
