@@ -1071,15 +1071,16 @@ static void move_contents(struct move_lists *ml)
 static void move_finish_copied(struct migrate_ctx *ctx, struct move_lists *ml,
 			       struct list_head *again)
 {
-	bool was_mapped;
-
 	while (!list_empty(&ml->copy_srcs)) {
 		struct folio *src = list_first_entry(&ml->copy_srcs,
 						     struct folio, lru);
 		struct folio *dst = list_first_entry(&ml->copy_dsts,
 						     struct folio, lru);
-		struct anon_vma *anon_vma = dst_unstash(dst, &was_mapped);
+		struct anon_vma *anon_vma;
+		bool was_mapped;
 		int rc;
+
+		anon_vma = dst_unstash(dst, &was_mapped);
 
 		list_del(&dst->lru);
 		move_after_copy(dst, src);

@@ -93,10 +93,7 @@ static void copy_test_where(struct copy_test_batch *b,
 	struct copy_cursor c = job->from;
 	unsigned int i;
 
-	if (c.page == folio_nr_pages(c.src)) {
-		c.src = list_next_entry(c.src, lru);
-		c.page = 0;
-	}
+	copy_cursor_settle(&c);
 	*folio = COPY_TEST_MAX;
 	for (i = 0; i < b->nr; i++)
 		if (b->src[i] == c.src)

@@ -81,6 +81,16 @@ struct copy_job {
 	unsigned long nr_pages;
 };
 
+/* Past the end of its pair, @c moves to the start of the next one. */
+static void copy_cursor_settle(struct copy_cursor *c)
+{
+	if (c->page < folio_nr_pages(c->src))
+		return;
+	c->dst = list_next_entry(c->dst, lru);
+	c->src = list_next_entry(c->src, lru);
+	c->page = 0;
+}
+
 /*
  * Move @c on by @nr pages.  It stops on the last page copied rather
  * than past it, so that it never looks beyond the end of the batch.
@@ -88,15 +98,10 @@ struct copy_job {
 static void copy_cursor_advance(struct copy_cursor *c, unsigned long nr)
 {
 	while (nr) {
-		unsigned long room = folio_nr_pages(c->src) - c->page;
+		unsigned long room;
 
-		if (!room) {
-			c->dst = list_next_entry(c->dst, lru);
-			c->src = list_next_entry(c->src, lru);
-			c->page = 0;
-			continue;
-		}
-		room = min(room, nr);
+		copy_cursor_settle(c);
+		room = min(folio_nr_pages(c->src) - c->page, nr);
 		c->page += room;
 		nr -= room;
 	}
@@ -133,11 +138,7 @@ static void copy_job_run(const struct copy_job *job)
 	unsigned long left = job->nr_pages;
 
 	while (left) {
-		if (c.page == folio_nr_pages(c.src)) {
-			c.dst = list_next_entry(c.dst, lru);
-			c.src = list_next_entry(c.src, lru);
-			c.page = 0;
-		}
+		copy_cursor_settle(&c);
 		copy_highpage(folio_page(c.dst, c.page),
 			      folio_page(c.src, c.page));
 		c.page++;
@@ -154,24 +155,17 @@ static void copy_work_fn(struct work_struct *work)
 	atomic_long_add(job->nr_pages, &copy_worker_pages);
 }
 
-/* How many threads copy a batch bound for node @nid. */
-static unsigned int copy_nr_threads(int nid)
+/*
+ * Should the batch be shared out, and among how many threads?  *@automatic
+ * says whether the number is automatic mode's, for it to time.
+ */
+static unsigned int copy_want_threads(const struct folio *dst,
+				      unsigned long nr_pages, bool *automatic)
 {
+	/* The knob's range keeps it small. */
 	unsigned int want = READ_ONCE(copy_threads);
 
-	/* The knob's range keeps it small. */
-	if (want)
-		return want;
-	want = nr_cpus_node(nid);
-	if (!want)
-		want = nr_cpus_node(numa_node_id());
-	return clamp_t(unsigned int, want, 1, COPY_AUTO_MAX_THREADS);
-}
-
-/* Should the batch be shared out, and among how many threads? */
-static unsigned int copy_want_threads(const struct folio *dst,
-				      unsigned long nr_pages)
-{
+	*automatic = false;
 	if (nr_pages < 2 || !copy_wq)
 		return 1;
 	if (nr_pages * PAGE_SIZE < READ_ONCE(copy_min_bytes))
@@ -179,7 +173,14 @@ static unsigned int copy_want_threads(const struct folio *dst,
 	/* aio copies its ring under a spinlock; reclaim must not wait. */
 	if (!in_task() || irqs_disabled() || (current->flags & PF_MEMALLOC))
 		return 1;
-	return copy_nr_threads(folio_nid(dst));
+	if (want)
+		return want;
+	want = nr_cpus_node(folio_nid(dst));
+	if (!want)
+		want = nr_cpus_node(numa_node_id());
+	want = clamp_t(unsigned int, want, 1, COPY_AUTO_MAX_THREADS);
+	*automatic = want > 1;
+	return want;
 }
 
 /*
@@ -245,8 +246,8 @@ void migrate_copy_folios(struct folio *dst, struct folio *src,
 			 unsigned long nr_pages)
 {
 	struct copy_cursor start = { .dst = dst, .src = src };
-	unsigned int nr_jobs = copy_want_threads(dst, nr_pages);
-	bool learn = nr_jobs > 1 && !READ_ONCE(copy_threads);
+	bool learn;
+	unsigned int nr_jobs = copy_want_threads(dst, nr_pages, &learn);
 	struct copy_job one, *jobs = NULL;
 	u64 t0 = 0;
 
