@@ -28,7 +28,7 @@ report() {
 	n=$((n + 1))
 	why=$(xfail_reason "$name")
 	case $verdict in
-	pass) line="ok $n $name"
+	pass) line="ok $n $name${detail:+ # $detail}"
 	      [ -n "$why" ] && line="not ok $n $name # XPASS expected to fail ($why)" ;;
 	skip) line="ok $n $name # SKIP $detail" ;;
 	*)    line="not ok $n $name${detail:+ ($detail)}"
@@ -40,7 +40,8 @@ report() {
 # Results of a kselftest-harness or ksft program, from its own TAP. A
 # harness test is named by its "RUN" line, and a "SKIP" line inside it
 # makes it a skip even when the harness then prints "ok" (as it does for
-# a skip in a fixture's setup).
+# a skip in a fixture's setup). A comment after a result ("ok 3 a.b #
+# ops=12") stays with it, as its detail.
 tap_results() {
 	awk '
 	/^# +#? *RUN +/ { name = $0; sub(/^# +#? *RUN +/, "", name); sub(/ \.\.\.$/, "", name); skip = ""; next }
@@ -49,6 +50,7 @@ tap_results() {
 		line = $0; sub(/^(not )?ok [0-9]+ */, "", line)
 		detail = ""
 		if (line ~ /# SKIP/) { detail = line; sub(/.*# SKIP */, "", detail); skip = detail }
+		else if (line ~ / # /) { detail = line; sub(/^[^#]*# */, "", detail) }
 		sub(/ *#.*/, "", line)
 		if (line == "") line = name
 		if ($1 == "not") verdict = "fail"

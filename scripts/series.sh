@@ -99,7 +99,7 @@ if [ -n "$last" ]; then
 	{
 		echo
 		echo "Last make test here ($(basename "$(dirname "$last")"), $(date -r "$last" +%F)):"
-		echo "  $(grep -cE '^ok [0-9]+ [^#]*$' "$last") passed," \
+		echo "  $(grep -E '^ok [0-9]+ ' "$last" | grep -vc '# SKIP') passed," \
 			"$(grep '^not ok' "$last" | grep -vc '# XFAIL') failed," \
 			"$(grep -c '# SKIP' "$last") skipped, $(grep -c '# XFAIL' "$last") xfail"
 	} >>"$blurb"

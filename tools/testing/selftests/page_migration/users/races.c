@@ -1,0 +1,1116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The race matrix: each migration caller runs for a bounded time against
+ * each operation that changes what it migrates, and every byte is then
+ * checked.
+ *
+ * A pair is a child process holding a 16 MiB region of eight 2 MiB
+ * chunks, each filled with a pattern of its own and a generation. Its
+ * main thread, the operator, applies the operation to one chunk after
+ * another: it checks what the operation must leave (the old pattern, or
+ * zeroes), writes the next generation, and moves on. A second thread,
+ * the caller, keeps migrating the region between two nodes. When the
+ * time is up every chunk must hold its last generation.
+ *
+ * The callers: move_pages(2) and mbind(MPOL_MF_MOVE_ALL) and
+ * migrate_pages(2) on the region, compaction of every node, and NUMA
+ * balancing (the operator's CPUs flip between the nodes). Each TAP line
+ * gives the operations done, the pages the caller moved, and the
+ * operation's own effect (THPs split, pages swapped out, KSM merges,
+ * userfaults, children), so a pair that did nothing fails.
+ *
+ * Usage: races [GLOB...] (caller.operation names); PM_RACE_SECONDS sets
+ * the time of a pair (default 2; NUMA balancing pairs get twice that).
+ */
+#define _GNU_SOURCE
+#include <fnmatch.h>
+#include <linux/falloc.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/swap.h>
+#include <time.h>
+
+#include "../../kselftest.h"
+#include "users_util.h"
+
+#define CHUNK		(2UL << 20)
+#define NCHUNK		8
+#define LEN		(NCHUNK * CHUNK)
+#define RAMDEV		"/dev/ram0"
+#define ZRAM		"/sys/block/zram0"
+#define KSM		"/sys/kernel/mm/ksm/"
+#define NB		"/proc/sys/kernel/numa_balancing"
+#define NBDBG		"/sys/kernel/debug/sched/numa_balancing/"
+
+enum backing { ANON, SHMEM, EXT4 };
+
+struct race;
+
+/* What changes the mapping: step() works on chunk c, 0 or -1. */
+struct race_op {
+	const char *name;
+	enum backing backing;
+	const char *effect;		/* what res->effect counts */
+	int need;			/* NEED_* the pair cannot do without */
+	int (*setup)(struct race *r);
+	int (*step)(struct race *r, int c);
+	void (*teardown)(struct race *r);
+};
+
+/* What migrates: run() is the caller's thread, until r->stop. */
+struct race_caller {
+	const char *name;
+	int slow;			/* pairs get twice the time */
+	int need;
+	void *(*run)(void *arg);
+};
+
+#define NEED_EXT4	1
+#define NEED_SWAP	2
+#define NEED_NB		4
+#define NEED_KSM	8
+
+/* A pair's results, in memory shared with the parent. */
+struct race_result {
+	unsigned long ops, calls, moved, effect, bad_bytes;
+	unsigned long errors;
+	char why[256];
+};
+
+struct race {
+	const struct race_op *op;
+	const struct race_caller *caller;
+	struct race_result *res;
+	char *buf, *scratch;
+	int fd, uffd;
+	size_t psz;
+	unsigned long npages;
+	int n0, n1;
+	const char *dir;
+	unsigned int gen[NCHUNK];
+	unsigned int visits[NCHUNK];
+	size_t period;			/* pattern repeats every period bytes */
+	int ready, stop, uffd_stop;	/* read and written with race_get/set */
+	pid_t other;			/* a child the callers move too */
+	pid_t op_tid;
+	pthread_t uffd_thread;
+	char *page;			/* the userfault handler's source page */
+};
+
+static struct {
+	int n0, n1;
+	char dir[64];			/* ext4 on RAMDEV, or "" */
+	int swap_on;
+	long ksm_saved[3], nb_saved[5];
+} env;
+
+static const char * const ksm_knobs[] = { KSM "run", KSM "pages_to_scan",
+					  KSM "sleep_millisecs" };
+static const long ksm_fast[] = { 1, 2048, 20 };
+static const char * const nb_knobs[] = { NB, NBDBG "scan_delay_ms",
+					 NBDBG "scan_period_min_ms",
+					 NBDBG "scan_period_max_ms",
+					 NBDBG "scan_size_mb" };
+static const long nb_fast[] = { 1, 50, 100, 400, 64 };
+
+/* The flags the threads of a pair share. */
+#define race_get(x)	__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define race_set(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+
+static void race_fail(struct race *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->res->errors++;
+	if (r->res->why[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->res->why, sizeof(r->res->why), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the pattern: chunk c at generation g ---- */
+
+static unsigned long race_seed(int c, unsigned int g)
+{
+	return (c + 1) * 7919UL + g * 104729UL;
+}
+
+static unsigned char race_byte(struct race *r, int c, size_t off)
+{
+	return pm_byte(race_seed(c, r->gen[c]), r->period ? off % r->period : off);
+}
+
+static char *chunk(struct race *r, int c)
+{
+	return r->buf + c * CHUNK;
+}
+
+/* Write chunk c's pattern over [lo, hi) of it. */
+static void race_fill(struct race *r, int c, size_t lo, size_t hi)
+{
+	unsigned char *p = (unsigned char *)chunk(r, c);
+	size_t off;
+
+	for (off = lo; off < hi; off++)
+		p[off] = race_byte(r, c, off);
+}
+
+enum want { PATTERN, ZERO, PATTERN_OR_ZERO };
+
+/*
+ * Check [lo, hi) of chunk c: the pattern, zeroes, or per page either
+ * (what MADV_FREE may leave). Bad bytes are counted; 0 or -1.
+ */
+static int race_check(struct race *r, int c, size_t lo, size_t hi,
+		      enum want want, const char *what)
+{
+	const unsigned char *p = (const unsigned char *)chunk(r, c);
+	unsigned long bad = 0;
+	size_t off, first = 0, pg;
+
+	for (pg = lo; pg < hi; pg += r->psz) {
+		size_t end = pg + r->psz < hi ? pg + r->psz : hi;
+		enum want w = want;
+		unsigned long n = 0;
+
+		if (w == PATTERN_OR_ZERO)
+			w = p[pg] == race_byte(r, c, pg) ? PATTERN : ZERO;
+		for (off = pg; off < end; off++)
+			if (p[off] != (w == ZERO ? 0 : race_byte(r, c, off)))
+				if (!n++ && !bad)
+					first = off;
+		bad += n;
+	}
+	if (!bad)
+		return 0;
+	r->res->bad_bytes += bad;
+	race_fail(r, "%s: chunk %d gen %u: %lu bad bytes from offset %zu (0x%02x)",
+		  what, c, r->gen[c], bad, first, p[first]);
+	return -1;
+}
+
+/* Check that len bytes at p, outside the region, are zeroes. */
+static int race_zeroes(struct race *r, const char *p, size_t len,
+		       const char *what)
+{
+	unsigned long bad = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		bad += p[i] != 0;
+	if (!bad)
+		return 0;
+	r->res->bad_bytes += bad;
+	race_fail(r, "%s: %lu bytes not zero", what, bad);
+	return -1;
+}
+
+/* The next generation of chunk c, written whole. */
+static void race_renew(struct race *r, int c)
+{
+	r->gen[c]++;
+	race_fill(r, c, 0, CHUNK);
+}
+
+static int race_sys(struct race *r, int ret, const char *what)
+{
+	if (ret < 0)
+		race_fail(r, "%s: %s", what, strerror(errno));
+	return ret < 0 ? -1 : 0;
+}
+
+/* Map anon memory at addr exactly (the hole an unmap left). */
+static int race_remap(struct race *r, char *addr, size_t len, int huge)
+{
+	void *p = mmap(addr, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p != addr)
+		return race_sys(r, -1, "mmap at the hole");
+	if (huge && madvise(addr, len, MADV_HUGEPAGE))
+		return race_sys(r, -1, "MADV_HUGEPAGE");
+	return 0;
+}
+
+/* ---- the operations ---- */
+
+static int op_munmap(struct race *r, int c)
+{
+	if (race_sys(r, munmap(chunk(r, c), CHUNK), "munmap") ||
+	    race_remap(r, chunk(r, c), CHUNK, 0))
+		return -1;
+	if (race_check(r, c, 0, CHUNK, ZERO, "munmap: new memory"))
+		return -1;
+	race_renew(r, c);
+	return 0;
+}
+
+/* Give len bytes of the scratch area their PROT_NONE placeholder back. */
+static int race_reserve_scratch(struct race *r, size_t len)
+{
+	void *p = mmap(r->scratch, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	return p == r->scratch ? 0 : race_sys(r, -1, "mmap scratch");
+}
+
+static int race_mremap(struct race *r, void *from, size_t old, size_t new,
+		       void *to)
+{
+	void *p = mremap(from, old, new, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+
+	return p == to ? 0 : race_sys(r, -1, "mremap");
+}
+
+static int op_mremap_move(struct race *r, int c)
+{
+	char *saved = r->buf;
+
+	if (race_mremap(r, chunk(r, c), CHUNK, CHUNK, r->scratch))
+		return -1;
+	/* Look at the chunk where it is now. */
+	r->buf = r->scratch - c * CHUNK;
+	race_check(r, c, 0, CHUNK, PATTERN, "mremap: moved away");
+	r->buf = saved;
+	if (race_mremap(r, r->scratch, CHUNK, CHUNK, chunk(r, c)) ||
+	    race_reserve_scratch(r, CHUNK))
+		return -1;
+	if (race_check(r, c, 0, CHUNK, PATTERN, "mremap: moved back"))
+		return -1;
+	race_renew(r, c);
+	return 0;
+}
+
+static int op_mremap_grow(struct race *r, int c)
+{
+	char *saved = r->buf;
+	int ret;
+
+	if (race_mremap(r, chunk(r, c), CHUNK, 2 * CHUNK, r->scratch))
+		return -1;
+	r->buf = r->scratch - c * CHUNK;
+	ret = race_check(r, c, 0, CHUNK, PATTERN, "mremap: grown");
+	/* The grown half is new memory: zeroes, then written. */
+	if (!ret)
+		ret = race_zeroes(r, r->scratch + CHUNK, CHUNK, "mremap: grown part");
+	memset(r->scratch + CHUNK, 0x5a, CHUNK);
+	r->buf = saved;
+	if (race_mremap(r, r->scratch, 2 * CHUNK, CHUNK, chunk(r, c)) ||
+	    race_reserve_scratch(r, 2 * CHUNK))
+		return -1;
+	if (ret || race_check(r, c, 0, CHUNK, PATTERN, "mremap: shrunk back"))
+		return -1;
+	race_renew(r, c);
+	return 0;
+}
+
+/*
+ * fork: the child checks its copy, writes its own data over it (COW)
+ * and checks that; the parent writes the next generation meanwhile.
+ * exit: the child only reads, and exits while the caller moves it.
+ */
+static int race_child(struct race *r, int c, int write)
+{
+	int st, ok;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return race_sys(r, -1, "fork");
+	if (pid == 0) {
+		ok = race_check(r, c, 0, CHUNK, PATTERN, "child") == 0 &&
+		     race_check(r, (c + 1) % NCHUNK, 0, CHUNK, PATTERN,
+				"child") == 0;
+		if (write) {
+			r->gen[c] += 1000;
+			race_fill(r, c, 0, CHUNK);
+			ok = ok && race_check(r, c, 0, CHUNK, PATTERN,
+					      "child after COW") == 0;
+		}
+		_exit(ok ? 0 : 1);
+	}
+	race_set(r->other, pid);
+	if (write)
+		race_renew(r, c);
+	if (waitpid(pid, &st, 0) != pid)
+		return race_sys(r, -1, "waitpid");
+	race_set(r->other, 0);
+	r->res->effect++;
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		race_fail(r, "child of chunk %d: status 0x%x", c, st);
+		return -1;
+	}
+	if (!write)
+		race_renew(r, c);
+	return race_check(r, c, 0, CHUNK, PATTERN, "parent after COW");
+}
+
+static int op_fork(struct race *r, int c)
+{
+	return race_child(r, c, 1);
+}
+
+static int op_exit(struct race *r, int c)
+{
+	return race_child(r, c, 0);
+}
+
+static int race_madvise(struct race *r, int c, int advice, const char *what)
+{
+	return race_sys(r, madvise(chunk(r, c), CHUNK, advice), what);
+}
+
+static int op_dontneed(struct race *r, int c)
+{
+	if (race_madvise(r, c, MADV_DONTNEED, "MADV_DONTNEED") ||
+	    race_check(r, c, 0, CHUNK, ZERO, "MADV_DONTNEED: refault"))
+		return -1;
+	race_renew(r, c);
+	return 0;
+}
+
+static int op_free(struct race *r, int c)
+{
+	if (race_madvise(r, c, MADV_FREE, "MADV_FREE") ||
+	    race_check(r, c, 0, CHUNK, PATTERN_OR_ZERO, "MADV_FREE: refault"))
+		return -1;
+	race_renew(r, c);
+	return 0;
+}
+
+/* Pages of chunk c that pagemap shows swapped out. */
+static unsigned long race_swapped(struct race *r, int c)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < CHUNK / r->psz; i++)
+		n += !!(pm_pagemap(chunk(r, c) + i * r->psz) & PM_PAGEMAP_SWAPPED);
+	return n;
+}
+
+static int op_pageout(struct race *r, int c)
+{
+	if (race_madvise(r, c, MADV_PAGEOUT, "MADV_PAGEOUT"))
+		return -1;
+	r->res->effect += race_swapped(r, c);
+	if (race_check(r, c, 0, CHUNK, PATTERN, "MADV_PAGEOUT: swapped in"))
+		return -1;
+	race_renew(r, c);
+	return 0;
+}
+
+static int op_mprotect(struct race *r, int c)
+{
+	if (race_sys(r, mprotect(chunk(r, c), CHUNK, PROT_READ), "mprotect") ||
+	    race_check(r, c, 0, CHUNK, PATTERN, "read-only") ||
+	    race_sys(r, mprotect(chunk(r, c), CHUNK, PROT_NONE), "mprotect") ||
+	    race_sys(r, mprotect(chunk(r, c), CHUNK, PROT_READ | PROT_WRITE),
+		     "mprotect"))
+		return -1;
+	if (race_check(r, c, 0, CHUNK, PATTERN, "writable again"))
+		return -1;
+	race_renew(r, c);
+	return 0;
+}
+
+static int op_mlock(struct race *r, int c)
+{
+	if (race_sys(r, mlock(chunk(r, c), CHUNK), "mlock") ||
+	    race_check(r, c, 0, CHUNK, PATTERN, "mlocked") ||
+	    race_sys(r, munlock(chunk(r, c), CHUNK), "munlock"))
+		return -1;
+	race_renew(r, c);
+	return 0;
+}
+
+static int thp_setup(struct race *r)
+{
+	return race_sys(r, madvise(r->buf, LEN, MADV_HUGEPAGE), "MADV_HUGEPAGE");
+}
+
+/*
+ * Odd visits unmap one page inside the chunk's THP (the PMD splits) and
+ * map it again; even visits give the chunk a fresh THP.
+ */
+static int op_thp_split(struct race *r, int c)
+{
+	unsigned int v = r->visits[c]++;
+	size_t off = (1 + (v * 37) % (CHUNK / r->psz - 1)) * r->psz;
+	uint64_t flags = 0;
+
+	if (!(v & 1)) {
+		if (race_sys(r, munmap(chunk(r, c), CHUNK), "munmap") ||
+		    race_remap(r, chunk(r, c), CHUNK, 1))
+			return -1;
+		race_renew(r, c);
+		return 0;
+	}
+	if (pm_kpageflags_touch(chunk(r, c), &flags) == 0 &&
+	    (flags & PM_KPF(KPF_THP)))
+		r->res->effect++;
+	if (race_sys(r, munmap(chunk(r, c) + off, r->psz), "munmap a page") ||
+	    race_check(r, c, 0, off, PATTERN, "split THP") ||
+	    race_check(r, c, off + r->psz, CHUNK, PATTERN, "split THP") ||
+	    race_remap(r, chunk(r, c) + off, r->psz, 1))
+		return -1;
+	race_fill(r, c, off, off + r->psz);
+	return race_check(r, c, 0, CHUNK, PATTERN, "split THP refilled");
+}
+
+/* The last chunk's file is cut at a page inside it and grown back. */
+static int op_truncate(struct race *r, int c)
+{
+	int last = NCHUNK - 1;
+	size_t keep = (r->visits[last]++ * 67) % (CHUNK / r->psz) * r->psz;
+
+	(void)c;
+	if (race_sys(r, ftruncate(r->fd, last * CHUNK + keep), "ftruncate") ||
+	    race_check(r, last, 0, keep, PATTERN, "truncated: kept") ||
+	    race_sys(r, ftruncate(r->fd, LEN), "ftruncate back") ||
+	    race_check(r, last, keep, CHUNK, ZERO, "truncated: regrown"))
+		return -1;
+	race_renew(r, last);
+	return 0;
+}
+
+static int op_punch(struct race *r, int c)
+{
+	unsigned int v = r->visits[c]++;
+	size_t lo = (v * 29) % (CHUNK / r->psz / 2) * r->psz;
+	size_t hi = lo + (1 + v % 64) * r->psz;
+
+	if (race_sys(r, fallocate(r->fd, FALLOC_FL_PUNCH_HOLE |
+				  FALLOC_FL_KEEP_SIZE, c * CHUNK + lo, hi - lo),
+		     "punch a hole") ||
+	    race_check(r, c, 0, lo, PATTERN, "punched: before") ||
+	    race_check(r, c, lo, hi, ZERO, "punched: hole") ||
+	    race_check(r, c, hi, CHUNK, PATTERN, "punched: after"))
+		return -1;
+	race_renew(r, c);
+	return 0;
+}
+
+/* Every page of a chunk alike, so that KSM merges them. */
+static int ksm_setup(struct race *r)
+{
+	r->period = r->psz;
+	return race_sys(r, madvise(r->buf, LEN, MADV_MERGEABLE), "MADV_MERGEABLE");
+}
+
+static int op_ksm(struct race *r, int c)
+{
+	unsigned int v = r->visits[c]++;
+
+	if (v % 4 == 3 &&
+	    (race_madvise(r, c, MADV_UNMERGEABLE, "MADV_UNMERGEABLE") ||
+	     race_check(r, c, 0, CHUNK, PATTERN, "unmerged") ||
+	     race_madvise(r, c, MADV_MERGEABLE, "MADV_MERGEABLE")))
+		return -1;
+	usleep(20000);
+	if (pm_read_long(KSM "pages_sharing") > 0)
+		r->res->effect++;
+	if (race_check(r, c, 0, CHUNK, PATTERN, "merged"))
+		return -1;
+	race_renew(r, c);
+	return 0;
+}
+
+/* Resolve missing-page faults with the expected pattern. */
+static void *uffd_handler(void *arg)
+{
+	struct race *r = arg;
+	struct pollfd pfd = { .fd = r->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	struct uffdio_copy copy;
+	size_t at, i;
+	int c;
+
+	while (!race_get(r->uffd_stop)) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if (read(r->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		at = (msg.arg.pagefault.address & ~(r->psz - 1)) -
+		     (unsigned long)r->buf;
+		c = at / CHUNK;
+		for (i = 0; i < r->psz; i++)
+			r->page[i] = race_byte(r, c, at % CHUNK + i);
+		copy = (struct uffdio_copy) {
+			.dst = (unsigned long)r->buf + at,
+			.src = (unsigned long)r->page, .len = r->psz,
+		};
+		if (ioctl(r->uffd, UFFDIO_COPY, &copy) && errno != EEXIST)
+			race_fail(r, "UFFDIO_COPY: %s", strerror(errno));
+		else
+			r->res->effect++;
+	}
+	return NULL;
+}
+
+static int uffd_setup(struct race *r)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)r->buf, .len = LEN },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+
+	r->page = aligned_alloc(r->psz, r->psz);
+	r->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (!r->page || r->uffd < 0)
+		return race_sys(r, -1, "userfaultfd");
+	if (race_sys(r, ioctl(r->uffd, UFFDIO_API, &api), "UFFDIO_API") ||
+	    race_sys(r, ioctl(r->uffd, UFFDIO_REGISTER, &reg), "UFFDIO_REGISTER"))
+		return -1;
+	if (pthread_create(&r->uffd_thread, NULL, uffd_handler, r)) {
+		race_fail(r, "pthread_create");
+		return -1;
+	}
+	return 0;
+}
+
+static void uffd_teardown(struct race *r)
+{
+	race_set(r->uffd_stop, 1);
+	pthread_join(r->uffd_thread, NULL);
+	close(r->uffd);
+}
+
+/* Drop the chunk; reading it back takes userfaults for every page. */
+static int op_uffd(struct race *r, int c)
+{
+	if (race_madvise(r, c, MADV_DONTNEED, "MADV_DONTNEED"))
+		return -1;
+	r->gen[c]++;
+	return race_check(r, c, 0, CHUNK, PATTERN, "userfault");
+}
+
+static const struct race_op ops[] = {
+	{ "munmap", ANON, NULL, 0, NULL, op_munmap, NULL },
+	{ "mremap_move", ANON, NULL, 0, NULL, op_mremap_move, NULL },
+	{ "mremap_grow", ANON, NULL, 0, NULL, op_mremap_grow, NULL },
+	{ "fork_cow", ANON, "children", 0, NULL, op_fork, NULL },
+	{ "exit", ANON, "children", 0, NULL, op_exit, NULL },
+	{ "dontneed", ANON, NULL, 0, NULL, op_dontneed, NULL },
+	{ "free", ANON, NULL, 0, NULL, op_free, NULL },
+	{ "pageout", ANON, "swapped", NEED_SWAP, NULL, op_pageout, NULL },
+	{ "mprotect", ANON, NULL, 0, NULL, op_mprotect, NULL },
+	{ "thp_split", ANON, "thp_split", 0, thp_setup, op_thp_split, NULL },
+	{ "shmem_truncate", SHMEM, NULL, 0, NULL, op_truncate, NULL },
+	{ "shmem_punch", SHMEM, NULL, 0, NULL, op_punch, NULL },
+	{ "ext4_truncate", EXT4, NULL, NEED_EXT4, NULL, op_truncate, NULL },
+	{ "ext4_punch", EXT4, NULL, NEED_EXT4, NULL, op_punch, NULL },
+	{ "ksm", ANON, "ksm_seen", NEED_KSM, ksm_setup, op_ksm, NULL },
+	{ "userfaultfd", ANON, "userfaults", 0, uffd_setup, op_uffd,
+	  uffd_teardown },
+	{ "mlock", ANON, NULL, 0, NULL, op_mlock, NULL },
+};
+
+/* ---- the callers ---- */
+
+static int race_target(struct race *r, unsigned long i)
+{
+	return i & 1 ? r->n0 : r->n1;
+}
+
+/* The process a call works on: now and then the child, when there is one. */
+static pid_t race_pid(struct race *r, unsigned long i)
+{
+	pid_t other = race_get(r->other);
+
+	return (i & 2) && other ? other : 0;
+}
+
+/* Did a call on pid fail because pid, a child, is exiting or gone? */
+static int race_gone(pid_t pid)
+{
+	return pid && (errno == ESRCH || errno == EINVAL);
+}
+
+/* A per-page status a move may give: a node, or an errno. */
+static int race_status_ok(int s)
+{
+	return (s >= 0 && s < PM_MAX_NODES) || (s < 0 && s >= -4095);
+}
+
+/* Pages of the region of pid on node (a move_pages() query), or -1. */
+static long race_on_node(struct race *r, pid_t pid, int node, int *status,
+			 void **pages)
+{
+	unsigned long i;
+	long n = 0;
+
+	if (move_pages(pid, r->npages, pages, NULL, status, 0))
+		return -1;
+	for (i = 0; i < r->npages; i++)
+		n += status[i] == node;
+	return n;
+}
+
+static void **race_pages(struct race *r)
+{
+	void **pages = calloc(r->npages, sizeof(*pages));
+	unsigned long i;
+
+	for (i = 0; pages && i < r->npages; i++)
+		pages[i] = r->buf + i * r->psz;
+	return pages;
+}
+
+static void *call_move_pages(void *arg)
+{
+	struct race *r = arg;
+	void **pages = race_pages(r);
+	int *nodes = calloc(r->npages, sizeof(int));
+	int *status = calloc(r->npages, sizeof(int));
+	unsigned long i, k;
+	long ret;
+
+	race_set(r->ready, 1);
+	if (!pages || !nodes || !status) {
+		race_fail(r, "no memory");
+		return NULL;
+	}
+	for (i = 0; !race_get(r->stop); i++) {
+		int node = race_target(r, i);
+		pid_t pid = race_pid(r, i);
+
+		for (k = 0; k < r->npages; k++)
+			nodes[k] = node;
+		ret = move_pages(pid, r->npages, pages, nodes, status,
+				 MPOL_MF_MOVE_ALL);
+		r->res->calls++;
+		if (ret < 0 && !race_gone(pid))
+			race_fail(r, "move_pages: %s", strerror(errno));
+		for (k = 0; ret >= 0 && k < r->npages; k++) {
+			if (!race_status_ok(status[k]))
+				race_fail(r, "move_pages: status %d", status[k]);
+			r->res->moved += status[k] == node;
+		}
+	}
+	free(pages);
+	free(nodes);
+	free(status);
+	return NULL;
+}
+
+/*
+ * mbind(2) and migrate_pages(2): the pages moved are those of the
+ * region found on the target after the call and not before it.
+ */
+static void *call_node_mask(struct race *r, int mbind_it)
+{
+	void **pages = race_pages(r);
+	int *status = calloc(r->npages, sizeof(int));
+	unsigned long i, from, to;
+	long before, after, ret;
+
+	race_set(r->ready, 1);
+	if (!pages || !status) {
+		race_fail(r, "no memory");
+		return NULL;
+	}
+	for (i = 0; !race_get(r->stop); i++) {
+		int node = race_target(r, i);
+		pid_t pid = mbind_it ? 0 : race_pid(r, i);
+
+		to = 1UL << node;
+		from = 1UL << race_target(r, i + 1);
+		before = race_on_node(r, pid, node, status, pages);
+		if (mbind_it)
+			ret = mbind(r->buf, LEN, MPOL_BIND, &to, PM_MAX_NODES,
+				    MPOL_MF_MOVE_ALL);
+		else
+			ret = migrate_pages(pid, PM_MAX_NODES, &from, &to);
+		r->res->calls++;
+		/* A hole in the region (munmap, mremap) is EFAULT. */
+		if (ret < 0 && errno != EFAULT && errno != ENOMEM &&
+		    !race_gone(pid))
+			race_fail(r, "%s: %s", mbind_it ? "mbind" : "migrate_pages",
+				  strerror(errno));
+		after = race_on_node(r, pid, node, status, pages);
+		if (before >= 0 && after > before)
+			r->res->moved += after - before;
+	}
+	free(pages);
+	free(status);
+	return NULL;
+}
+
+static void *call_mbind(void *arg)
+{
+	return call_node_mask(arg, 1);
+}
+
+static void *call_migrate_pages(void *arg)
+{
+	return call_node_mask(arg, 0);
+}
+
+/*
+ * Compaction of every node, with work made for it each time: a filler
+ * of its own, three pages of four then dropped, so that every run has
+ * pages to move besides the region's. moved counts pgmigrate_success
+ * over the runs, which is everyone's.
+ */
+#define FILLER	(32UL << 20)
+
+static void *call_compaction(void *arg)
+{
+	struct race *r = arg;
+	long before, after;
+	size_t off;
+	char *filler;
+
+	filler = mmap(NULL, FILLER, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pm_vmstat("pgmigrate_success");	/* this thread's malloc arena */
+	race_set(r->ready, 1);
+	if (filler == MAP_FAILED || madvise(filler, FILLER, MADV_NOHUGEPAGE)) {
+		race_fail(r, "filler: %s", strerror(errno));
+		return NULL;
+	}
+	while (!race_get(r->stop)) {
+		memset(filler, 0x3c, FILLER);
+		for (off = 0; off < FILLER; off += 4 * r->psz)
+			madvise(filler + off + r->psz, 3 * r->psz, MADV_DONTNEED);
+		before = pm_vmstat("pgmigrate_success");
+		if (pm_write_str("/proc/sys/vm/compact_memory", "1"))
+			race_fail(r, "write /proc/sys/vm/compact_memory failed");
+		after = pm_vmstat("pgmigrate_success");
+		r->res->calls++;
+		if (after > before)
+			r->res->moved += after - before;
+		madvise(filler, FILLER, MADV_DONTNEED);
+	}
+	munmap(filler, FILLER);
+	return NULL;
+}
+
+/* NUMA balancing: the operator's CPUs flip between the two nodes. */
+static void *call_numa_balancing(void *arg)
+{
+	struct race *r = arg;
+	cpu_set_t set[2];
+	unsigned long i;
+
+	if (!pm_node_cpus(r->n0, &set[0]) || !pm_node_cpus(r->n1, &set[1]))
+		race_fail(r, "a node has no CPUs");
+	race_set(r->ready, 1);
+	if (r->res->errors)
+		return NULL;
+	for (i = 0; !race_get(r->stop); i++) {
+		if (sched_setaffinity(r->op_tid, sizeof(set[0]), &set[i & 1]))
+			race_fail(r, "sched_setaffinity: %s", strerror(errno));
+		r->res->calls++;
+		usleep(300000);
+	}
+	return NULL;
+}
+
+/* numa_pages_migrated of this thread (/proc/self/task/TID/sched), or 0. */
+static long numa_pages_migrated(pid_t tid)
+{
+	char path[64], line[256];
+	long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/sched", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "numa_pages_migrated", 19) && strchr(line, ':'))
+			v = strtol(strchr(line, ':') + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static const struct race_caller callers[] = {
+	{ "move_pages", 0, 0, call_move_pages },
+	{ "mbind", 0, 0, call_mbind },
+	{ "migrate_pages", 0, 0, call_migrate_pages },
+	{ "compaction", 0, 0, call_compaction },
+	{ "numa_balancing", 1, NEED_NB, call_numa_balancing },
+};
+
+/* ---- a pair ---- */
+
+static int race_map(struct race *r)
+{
+	char path[128];
+	int flags = MAP_SHARED;
+	char *p;
+
+	/* 2 MiB aligned, with the scratch area after a guard gap. */
+	p = mmap(NULL, LEN + 4 * CHUNK, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return race_sys(r, -1, "mmap");
+	r->buf = (char *)(((unsigned long)p + CHUNK - 1) & ~(CHUNK - 1));
+	r->scratch = r->buf + LEN + CHUNK;
+	munmap(r->buf, LEN);
+	r->fd = -1;
+	if (r->op->backing == ANON)
+		return race_remap(r, r->buf, LEN, 0);
+	if (r->op->backing == SHMEM) {
+		r->fd = memfd_create("races", 0);
+	} else {
+		snprintf(path, sizeof(path), "%s/races.%d", r->dir, getpid());
+		r->fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		unlink(path);
+	}
+	if (r->fd < 0 || ftruncate(r->fd, LEN))
+		return race_sys(r, -1, "file");
+	if (mmap(r->buf, LEN, PROT_READ | PROT_WRITE, flags | MAP_FIXED_NOREPLACE,
+		 r->fd, 0) != r->buf)
+		return race_sys(r, -1, "mmap file");
+	return 0;
+}
+
+static double race_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The operator's loop: each chunk in turn until the time is up. */
+static void race_operate(struct race *r, double seconds)
+{
+	double end = race_now() + seconds;
+	int c = 0;
+
+	while (race_now() < end && !r->res->errors) {
+		if (r->op->step(r, c))
+			break;
+		r->res->ops++;
+		c = (c + 1) % NCHUNK;
+	}
+}
+
+static void race_pair(struct race *r, double seconds)
+{
+	pthread_t caller;
+	long nb_before;
+	int c;
+
+	r->psz = getpagesize();
+	r->npages = LEN / r->psz;
+	r->op_tid = gettid();
+	if (race_map(r) || (r->op->setup && r->op->setup(r)))
+		return;
+	for (c = 0; c < NCHUNK; c++)
+		race_fill(r, c, 0, CHUNK);
+	nb_before = numa_pages_migrated(r->op_tid);
+	if (pthread_create(&caller, NULL, r->caller->run, r)) {
+		race_fail(r, "pthread_create");
+		return;
+	}
+	/*
+	 * What the caller maps for itself must not land in a hole that an
+	 * operation leaves for a moment: let it map first.
+	 */
+	while (!race_get(r->ready))
+		usleep(1000);
+	race_operate(r, seconds);
+	race_set(r->stop, 1);
+	pthread_join(caller, NULL);
+	if (r->caller->run == call_numa_balancing)
+		r->res->moved = numa_pages_migrated(r->op_tid) - nb_before;
+	for (c = 0; c < NCHUNK; c++)
+		race_check(r, c, 0, CHUNK, PATTERN, "at the end");
+	if (r->op->teardown)
+		r->op->teardown(r);
+}
+
+/* ---- global set-up: knobs, swap, ext4 ---- */
+
+static void knobs_save(const char * const *knobs, long *saved, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		saved[i] = pm_read_long(knobs[i]);
+}
+
+static void knobs_set(const char * const *knobs, const long *val, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (val[i] >= 0)
+			pm_write_long(knobs[i], val[i]);
+}
+
+static int env_setup(void)
+{
+	int need = 0;
+
+	if (pm_meminfo_kb("SwapTotal") == 0 &&
+	    pm_read_long(ZRAM "/disksize") == 0 &&
+	    !system("command -v mkswap >/dev/null 2>&1") &&
+	    !pm_write_str(ZRAM "/disksize", "128M") &&
+	    !system("mkswap /dev/zram0 >/dev/null 2>&1") &&
+	    !swapon("/dev/zram0", 0))
+		env.swap_on = 1;
+	if (env.swap_on)
+		need |= NEED_SWAP;
+	if (!system("command -v mkfs.ext4 >/dev/null 2>&1") &&
+	    system("grep -q '^" RAMDEV " ' /proc/mounts") &&
+	    !system("mkfs.ext4 -q -F -b 4096 " RAMDEV " >/dev/null 2>&1")) {
+		strcpy(env.dir, "/tmp/pm_races.XXXXXX");
+		if (!mkdtemp(env.dir) || mount(RAMDEV, env.dir, "ext4", 0, NULL))
+			env.dir[0] = 0;
+	}
+	if (env.dir[0])
+		need |= NEED_EXT4;
+	knobs_save(ksm_knobs, env.ksm_saved, 3);
+	if (env.ksm_saved[0] >= 0)
+		need |= NEED_KSM;
+	knobs_save(nb_knobs, env.nb_saved, 5);
+	if (env.nb_saved[0] >= 0 && !access(NB, W_OK) &&
+	    pm_node_cpus(env.n0, &(cpu_set_t){}) &&
+	    pm_node_cpus(env.n1, &(cpu_set_t){}))
+		need |= NEED_NB;
+	return need;
+}
+
+static void env_teardown(void)
+{
+	knobs_set(ksm_knobs, env.ksm_saved, 3);
+	knobs_set(nb_knobs, env.nb_saved, 5);
+	if (env.swap_on) {
+		swapoff("/dev/zram0");
+		pm_write_str(ZRAM "/reset", "1");
+	}
+	if (env.dir[0]) {
+		umount(env.dir);
+		rmdir(env.dir);
+	}
+}
+
+static const char *need_name(int need)
+{
+	if (need & NEED_EXT4)
+		return "no ext4 on " RAMDEV " (mkfs.ext4, CONFIG_BLK_DEV_RAM)";
+	if (need & NEED_SWAP)
+		return "no zram swap (CONFIG_ZRAM, mkswap, or swap already on)";
+	if (need & NEED_NB)
+		return "no NUMA balancing (CONFIG_NUMA_BALANCING) or a node without CPUs";
+	return "no KSM (CONFIG_KSM)";
+}
+
+/* Run one pair in a child of its own; report its TAP line. */
+static void run_pair(const struct race_caller *caller, const struct race_op *op,
+		     double seconds, struct race_result *res)
+{
+	char name[64];
+	pid_t pid;
+	int st;
+
+	snprintf(name, sizeof(name), "%s.%s", caller->name, op->name);
+	memset(res, 0, sizeof(*res));
+	ksft_print_msg("RUN %s ...\n", name);
+	fflush(stdout);
+	if (op->need & NEED_KSM)
+		knobs_set(ksm_knobs, ksm_fast, 3);
+	if (caller->need & NEED_NB)
+		knobs_set(nb_knobs, nb_fast, 5);
+	pid = fork();
+	if (pid == 0) {
+		struct race r = {
+			.op = op, .caller = caller, .res = res,
+			.n0 = env.n0, .n1 = env.n1, .dir = env.dir,
+		};
+
+		alarm(seconds + 120);
+		race_pair(&r, seconds);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		st = -1;
+	if (caller->need & NEED_NB)
+		pm_write_long(NB, env.nb_saved[0]);
+	if (op->need & NEED_KSM)
+		pm_write_long(KSM "run", 2);	/* unmerge what is left */
+	if (op->need & NEED_KSM)
+		knobs_set(ksm_knobs, env.ksm_saved, 3);
+	if (st && !res->errors)
+		snprintf(res->why, sizeof(res->why), "pair died: status 0x%x", st);
+	else if (!res->errors && !res->ops)
+		snprintf(res->why, sizeof(res->why), "no operation done");
+	else if (!res->errors && !res->moved)
+		snprintf(res->why, sizeof(res->why), "%s moved no page", caller->name);
+	else if (!res->errors && op->effect && !res->effect)
+		snprintf(res->why, sizeof(res->why), "%s: no %s", op->name, op->effect);
+	ksft_print_msg("%s: %.0f s, %lu ops, %lu calls, %lu moved, %s %lu, %lu bad bytes%s%s\n",
+		       name, seconds, res->ops, res->calls, res->moved,
+		       op->effect ? op->effect : "effect", res->effect,
+		       res->bad_bytes, res->why[0] ? ": " : "", res->why);
+	ksft_test_result(!res->why[0], "%s # ops=%lu moved=%lu %s=%lu bad=%lu\n",
+			 name, res->ops, res->moved,
+			 op->effect ? op->effect : "effect", res->effect,
+			 res->bad_bytes);
+}
+
+static int selected(const char *name, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!fnmatch(argv[i], name, 0))
+			return 1;
+	return argc < 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct race_result *res;
+	const char *s = getenv("PM_RACE_SECONDS");
+	double seconds = s ? atof(s) : 2;
+	unsigned int i, j, n = 0;
+	char name[64];
+	int have;
+
+	ksft_print_header();
+	pm_pick_nodes(&env.n0, &env.n1);
+	if (env.n0 < 0)
+		ksft_exit_skip("needs two NUMA nodes with memory\n");
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	for (i = 0; i < ARRAY_SIZE(callers); i++)
+		for (j = 0; j < ARRAY_SIZE(ops); j++) {
+			snprintf(name, sizeof(name), "%s.%s", callers[i].name,
+				 ops[j].name);
+			n += selected(name, argc, argv);
+		}
+	ksft_set_plan(n);
+	have = env_setup();
+	for (i = 0; i < ARRAY_SIZE(callers); i++)
+		for (j = 0; j < ARRAY_SIZE(ops); j++) {
+			int need = (callers[i].need | ops[j].need) & ~have;
+
+			snprintf(name, sizeof(name), "%s.%s", callers[i].name,
+				 ops[j].name);
+			if (!selected(name, argc, argv))
+				continue;
+			if (need) {
+				ksft_print_msg("RUN %s ...\n", name);
+				ksft_test_result_skip("%s\n", need_name(need));
+			} else {
+				run_pair(&callers[i], &ops[j],
+					 seconds * (callers[i].slow ? 2 : 1), res);
+			}
+		}
+	env_teardown();
+	ksft_finished();
+}
