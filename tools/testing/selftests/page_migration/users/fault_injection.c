@@ -3,9 +3,13 @@
  * Migration with allocations failing on the way: fail_page_alloc and
  * failslab (CONFIG_FAULT_INJECTION_DEBUG_FS), filtered to this task with
  * /proc/self/make-it-fail, fail 10% or 100% of the page allocations made
- * during move_pages(2), mbind(MPOL_MF_MOVE) and migrate_pages(2) of
- * anon pages, every slab allocation of mbind(), and every huge allocation
- * during a THP move, which must then split.  After each call:
+ * during move_pages(2), mbind(MPOL_MF_MOVE), migrate_pages(2) and a
+ * cpuset.mems change of anon pages, every slab allocation of mbind() and
+ * of the cpuset.mems write, and every huge allocation during a THP move,
+ * which must then split.  A cpuset moves a task's pages from the
+ * cpuset_migrate_mm workqueue, so for its page allocations the unbound
+ * kworkers are the tasks marked to fail, for the time of the write.
+ * After each call:
  * - every page is on the source or the target node, with its contents;
  * - the call's answer agrees with where the pages are (6.1's rules: a
  *   positive move_pages() return counts the pages not moved);
@@ -18,7 +22,9 @@
  * Each case logs the failures injected and what the call returned.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "../../kselftest_harness.h"
 #include "users_util.h"
@@ -29,10 +35,12 @@
 #define FI_SLACK_KB	(2 * 1024L)	/* slab and page tables coming and going */
 #define THP_SIZE	(2UL << 20)
 #define FI_ROOT		"/sys/kernel/debug"
+#define CG2		"/sys/fs/cgroup"
+#define FI_CG		CG2 "/pm_fault_injection"
 
-enum fi_call { FI_MOVE_PAGES, FI_MBIND, FI_MIGRATE_PAGES };
+enum fi_call { FI_MOVE_PAGES, FI_MBIND, FI_MIGRATE_PAGES, FI_CPUSET };
 static const char *const fi_call_name[] = { "move_pages", "mbind",
-					    "migrate_pages" };
+					    "migrate_pages", "cpuset.mems" };
 
 FIXTURE(fi)
 {
@@ -45,6 +53,7 @@ FIXTURE(fi)
 	char attr[128];		/* the fault_attr's debugfs directory */
 	void **pages;
 	int *nodes, *status, *where;
+	int cg_was_on;		/* cpuset in the root's subtree_control; -1: no cgroup */
 };
 
 FIXTURE_VARIANT(fi)
@@ -53,6 +62,7 @@ FIXTURE_VARIANT(fi)
 	int probability;	/* percent */
 	enum fi_call call;
 	bool thp;		/* a THP whose huge targets all fail */
+	bool kworkers;		/* fail the unbound kworkers' allocations */
 };
 
 /*
@@ -75,6 +85,16 @@ FIXTURE_VARIANT_ADD(fi, page10_migrate_pages) {
 	.attr = "fail_page_alloc", .probability = 10, .call = FI_MIGRATE_PAGES };
 FIXTURE_VARIANT_ADD(fi, slab100_mbind) {
 	.attr = "failslab", .probability = 100, .call = FI_MBIND };
+FIXTURE_VARIANT_ADD(fi, page100_cpuset) {
+	.attr = "fail_page_alloc", .probability = 100, .call = FI_CPUSET,
+	.kworkers = true,
+};
+FIXTURE_VARIANT_ADD(fi, page10_cpuset) {
+	.attr = "fail_page_alloc", .probability = 10, .call = FI_CPUSET,
+	.kworkers = true,
+};
+FIXTURE_VARIANT_ADD(fi, slab100_cpuset) {
+	.attr = "failslab", .probability = 100, .call = FI_CPUSET };
 FIXTURE_VARIANT_ADD(fi, thp_must_split) {
 	.attr = "fail_page_alloc", .probability = 100,
 	.call = FI_MOVE_PAGES, .thp = true,
@@ -125,10 +145,91 @@ static int fi_setup_attr(FIXTURE_DATA(fi) *self,
 	       fi_knob(self, "min-order", variant->thp ? "9" : "0");
 }
 
-static void fi_arm(FIXTURE_DATA(fi) *self, int on)
+/* Mark (or unmark) every unbound kworker to fail; how many there are. */
+static int fi_mark_kworkers(int on)
 {
+	char path[64], comm[32];
+	int n = 0, pid;
+	struct dirent *d;
+	DIR *dir = opendir("/proc");
+
+	while (dir && (d = readdir(dir))) {
+		pid = atoi(d->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (pm_read_str(path, comm, sizeof(comm)) <= 0 ||
+		    strncmp(comm, "kworker/u", 9))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/make-it-fail", pid);
+		n += pm_write_str(path, on ? "1" : "0") == 0;
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+static void fi_arm(FIXTURE_DATA(fi) *self, const FIXTURE_VARIANT(fi) *variant,
+		   int on)
+{
+	if (variant->kworkers) {
+		if (!fi_mark_kworkers(on))
+			abort();
+		return;
+	}
 	if (pwrite(self->fail_fd, on ? "1" : "0", 1, 0) != 1)
 		abort();
+}
+
+/* cpuset.mems of FI_CG: 0 or -errno. */
+static int fi_mems(int node)
+{
+	char val[16];
+
+	snprintf(val, sizeof(val), "%d", node);
+	return pm_write_str(FI_CG "/cpuset.mems", val);
+}
+
+/*
+ * This task in a cpuset cgroup of its own, with mems node_a: moving its
+ * pages there also leaves the cpuset_migrate_mm workqueue an idle
+ * worker, which the injected call will find marked. 0, or 1 on a skip.
+ */
+static int fi_cpuset_enter(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(fi) *self)
+{
+	char ctl[256], val[16];
+
+	if (pm_read_str(CG2 "/cgroup.controllers", ctl, sizeof(ctl)) < 0 ||
+	    !strstr(ctl, "cpuset"))
+		SKIP(return 1, "no cgroup2 cpuset controller at " CG2);
+	ASSERT_LE(0, pm_read_str(CG2 "/cgroup.subtree_control", ctl, sizeof(ctl)));
+	self->cg_was_on = strstr(ctl, "cpuset") != NULL;
+	ASSERT_EQ(0, pm_write_str(CG2 "/cgroup.subtree_control", "+cpuset"));
+	rmdir(FI_CG);
+	ASSERT_EQ(0, mkdir(FI_CG, 0755));
+	ASSERT_LE(0, pm_read_str(CG2 "/cpuset.cpus.effective", ctl, sizeof(ctl)));
+	ASSERT_EQ(0, pm_write_str(FI_CG "/cpuset.cpus", ctl));
+	snprintf(val, sizeof(val), "%d,%d", self->node_a, self->node_b);
+	ASSERT_EQ(0, pm_write_str(FI_CG "/cpuset.mems", val));
+	snprintf(val, sizeof(val), "%d", getpid());
+	ASSERT_EQ(0, pm_write_str(FI_CG "/cgroup.procs", val));
+	ASSERT_EQ(0, fi_mems(self->node_a));
+	return 0;
+}
+
+static void fi_cpuset_leave(FIXTURE_DATA(fi) *self)
+{
+	char val[16];
+
+	if (self->cg_was_on < 0)
+		return;
+	snprintf(val, sizeof(val), "%d", getpid());
+	pm_write_str(CG2 "/cgroup.procs", val);
+	rmdir(FI_CG);
+	if (!self->cg_was_on)
+		pm_write_str(CG2 "/cgroup.subtree_control", "-cpuset");
+	self->cg_was_on = -1;
 }
 
 /* Fold the per-CPU vmstat deltas, then sum the isolated counters. */
@@ -175,6 +276,7 @@ FIXTURE_SETUP(fi)
 	self->fail_fd = -1;
 	self->raw = NULL;
 	self->attr[0] = 0;
+	self->cg_was_on = -1;
 	/*
 	 * Nothing this task runs while armed may fault in a page: a fault
 	 * whose allocation is failed is retried for ever.  Lock in what is
@@ -232,14 +334,19 @@ FIXTURE_SETUP(fi)
 	}
 	PM_MOVE_OK(self->buf, self->n, self->unit, self->node_a, self->status,
 		   0, "initial placement");
+	if (variant->call == FI_CPUSET && fi_cpuset_enter(_metadata, self))
+		return;
 }
 
 FIXTURE_TEARDOWN(fi)
 {
+	if (variant->kworkers)
+		fi_mark_kworkers(0);
 	if (self->fail_fd >= 0) {
-		fi_arm(self, 0);
+		fi_arm(self, variant, 0);
 		close(self->fail_fd);
 	}
+	fi_cpuset_leave(self);
 	if (self->attr[0])
 		fi_knob(self, "probability", "0");
 	if (self->raw && self->raw != MAP_FAILED)
@@ -265,6 +372,14 @@ static long fi_call(FIXTURE_DATA(fi) *self, enum fi_call call, int *err)
 	case FI_MIGRATE_PAGES:
 		ret = syscall(__NR_migrate_pages, 0, 8 * sizeof(from), &from,
 			      &to);
+		break;
+	case FI_CPUSET:
+		/* To node_a first: a no-op the first time, a full move after. */
+		ret = fi_mems(self->node_a);
+		if (!ret)
+			ret = fi_mems(self->node_b);
+		errno = -ret;
+		ret = ret ? -1 : 0;
 		break;
 	}
 	*err = ret < 0 ? errno : 0;
@@ -310,6 +425,8 @@ static bool fi_answer_agrees(FIXTURE_DATA(fi) *self, enum fi_call call,
 		/* Counts the process's pages not moved, ours among them. */
 		return nr - moved <= ret;
 	case FI_MBIND:
+	case FI_CPUSET:
+		/* Neither reports pages it could not move. */
 		return ret == 0;
 	}
 	return false;
@@ -339,9 +456,9 @@ TEST_F(fi, every_page_moved_or_reported)
 		ASSERT_EQ(0, syscall(__NR_mbind, self->buf, self->len,
 				     MPOL_DEFAULT, NULL, 0, 0));
 	}
-	fi_arm(self, 1);
+	fi_arm(self, variant, 1);
 	ret = fi_call(self, variant->call, &err);
-	fi_arm(self, 0);
+	fi_arm(self, variant, 0);
 	injected = FI_TIMES - fi_knob_long(self, "times");
 	fi_knob_set_times(self);
 
