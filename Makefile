@@ -7,6 +7,8 @@
 #                 (STOCK=1: the same plan on the stock kernel;
 #                  FLAVOUR=kasan: the KASAN kernel; ONLY='glob': a subset)
 #   make bench    stock vs ours, side by side
+#   make soak     loads, the race matrix and trinity for SOAK_MINUTES
+#                 (default 30; FLAVOUR=kasan: on KASAN; never in CI)
 #   make shell    an interactive guest (KERNEL=, FLAVOUR=, NODES=, ...)
 #   make series   our work as a git format-patch series
 #   make lint     sparse, W=1, kernel-doc and checkpatch on our files
@@ -17,7 +19,7 @@ S := scripts
 # The goal the user typed, for the scripts' hints ("try: sudo make run").
 export PM_GOAL := $(firstword $(MAKECMDGOALS))
 
-.PHONY: all run test bench shell series kernel tests setup tree clean help lint
+.PHONY: all run test bench soak shell series kernel tests setup tree clean help lint
 
 all: help
 
@@ -44,6 +46,9 @@ test:
 
 bench:
 	@bash $(S)/bench.sh
+
+soak:
+	@bash $(S)/soak.sh
 
 shell: kernel tests
 	@bash $(S)/guest.sh build/results/shell

@@ -58,6 +58,15 @@ heavy() {
 	flock "$HEAVY_LOCK" "$@"
 }
 
+# Everything a guest run needs: packages, the trees, the kernel of
+# KERNEL/STOCK and FLAVOUR, and the tests.
+build_for_guest() {
+	bash "$REPO/scripts/setup.sh"
+	bash "$REPO/scripts/prepare-tree.sh"
+	bash "$REPO/scripts/build-kernel.sh"
+	bash "$REPO/scripts/build-tests.sh"
+}
+
 # The kernel to use, from KERNEL= or STOCK=1.
 pick_kernel() {
 	if [ "${STOCK:-0}" = 1 ]; then

@@ -8,10 +8,7 @@ kernel=$(pick_kernel)
 export FLAVOUR=${FLAVOUR:-debug}
 results=$BUILD/results/run-$kernel-$FLAVOUR
 
-bash "$REPO/scripts/setup.sh"
-bash "$REPO/scripts/prepare-tree.sh"
-bash "$REPO/scripts/build-kernel.sh"
-bash "$REPO/scripts/build-tests.sh"
+build_for_guest
 
 job=$(mktemp)
 trap 'rm -f "$job"' EXIT
