@@ -7,6 +7,8 @@
 set -u
 minutes=${SOAK_MINUTES:-30}
 export PM_LOAD_STOP=/tmp/pm-soak-stop PM_RACE_SECONDS=${PM_RACE_SECONDS:-2}
+# The race matrix stops between pairs when the soak is over.
+export PM_RACE_STOP_FILE=$PM_LOAD_STOP
 logs=/mnt/results/soak
 rm -f "$PM_LOAD_STOP"
 mkdir -p "$logs"
@@ -29,7 +31,7 @@ done
 # syscalls, and the load runs that failed (stress-ng --verify among them).
 tally() {
 	awk '
-	FILENAME ~ /races/ && /^(not )?ok / {
+	FILENAME ~ /races/ && /^(not )?ok / && !/# SKIP/ {
 		pairs++
 		if ($1 == "not") failed_pairs++
 		for (i = 1; i <= NF; i++) {

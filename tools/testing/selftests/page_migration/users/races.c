@@ -21,6 +21,8 @@
  *
  * Usage: races [GLOB...] (caller.operation names); PM_RACE_SECONDS sets
  * the time of a pair (default 2; NUMA balancing pairs get twice that).
+ * Once the file PM_RACE_STOP_FILE names exists (make soak's end), the
+ * pairs left are skipped.
  */
 #define _GNU_SOURCE
 #include <fnmatch.h>
@@ -1074,6 +1076,7 @@ int main(int argc, char **argv)
 {
 	struct race_result *res;
 	const char *s = getenv("PM_RACE_SECONDS");
+	const char *stop = getenv("PM_RACE_STOP_FILE");
 	double seconds = s ? atof(s) : 2;
 	unsigned int i, j, n = 0;
 	char name[64];
@@ -1103,7 +1106,10 @@ int main(int argc, char **argv)
 				 ops[j].name);
 			if (!selected(name, argc, argv))
 				continue;
-			if (need) {
+			if (stop && !access(stop, F_OK)) {
+				ksft_print_msg("RUN %s ...\n", name);
+				ksft_test_result_skip("%s exists\n", stop);
+			} else if (need) {
 				ksft_print_msg("RUN %s ...\n", name);
 				ksft_test_result_skip("%s\n", need_name(need));
 			} else {
