@@ -435,8 +435,8 @@ static int thp_setup(struct race *r)
 }
 
 /*
- * Odd visits unmap one page inside the chunk's THP (the PMD splits) and
- * map it again; even visits give the chunk a fresh THP.
+ * Even visits unmap one page inside the chunk's THP (the PMD splits) and
+ * map it again; odd visits give the chunk a fresh THP.
  */
 static int op_thp_split(struct race *r, int c)
 {
@@ -444,7 +444,7 @@ static int op_thp_split(struct race *r, int c)
 	size_t off = (1 + (v * 37) % (CHUNK / r->psz - 1)) * r->psz;
 	uint64_t flags = 0;
 
-	if (!(v & 1)) {
+	if (v & 1) {
 		if (race_sys(r, munmap(chunk(r, c), CHUNK), "munmap") ||
 		    race_remap(r, chunk(r, c), CHUNK, 1))
 			return -1;
