@@ -32,6 +32,7 @@ done
 tally() {
 	awk '
 	FILENAME ~ /races/ && /^(not )?ok / && !/# SKIP/ {
+		gsub(/[()]/, "")
 		pairs++
 		if ($1 == "not") failed_pairs++
 		for (i = 1; i <= NF; i++) {

@@ -5,8 +5,8 @@
 # for SOAK_MINUTES (default 30), on the debug kernel or, with
 # FLAVOUR=kasan, on KASAN (STOCK=1: on stock). A progress line a
 # minute, then a summary; it fails unless corrupted bytes, leaked
-# isolated pages, splats and hung tasks are all 0 and every load run
-# passed. The guest boots with debug_pagealloc=on and page_owner=on
+# isolated pages, splats and hung tasks are all 0, every load run
+# passed, and race pairs, pages moved and trinity syscalls are not 0. The guest boots with debug_pagealloc=on and page_owner=on
 # (CMDLINE_EXTRA= turns them off), which the plan cannot afford.
 . "$(dirname "$0")/lib.sh"
 
@@ -48,6 +48,8 @@ printf '  %-22s %s\n' \
 	"splats" "$splats (must be 0)" \
 	"hung tasks" "$hung (must be 0)"
 [ "$splats" = 0 ] || bash "$REPO/scripts/check-log.sh" "$results/console.log" | sed 's/^/  splat: /'
+nonzero() { [ "$(value "$1")" -gt 0 ] 2>/dev/null; }
 [ "$status" = 0 ] && [ -f "$summary" ] && [ "$(value corrupted_bytes)" = 0 ] &&
+	nonzero pairs && nonzero moved && nonzero trinity_syscalls &&
 	[ "$(value leaked_isolated)" = 0 ] && [ "$(value failed_pairs)" = 0 ] &&
 	[ "$(value failed_runs)" = 0 ] && [ "$splats" = 0 ] && [ "$hung" = 0 ]

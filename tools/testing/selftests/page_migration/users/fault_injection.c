@@ -9,6 +9,8 @@
  * which must then split.  A cpuset moves a task's pages from the
  * cpuset_migrate_mm workqueue, so for its page allocations the unbound
  * kworkers are the tasks marked to fail, for the time of the write.
+ * failslab on the write lets its first few bytes of slab through (the
+ * kernfs write buffer), so that what fails is cpuset's own allocation.
  * After each call:
  * - every page is on the source or the target node, with its contents;
  * - the call's answer agrees with where the pages are (6.1's rules: a
@@ -54,6 +56,7 @@ FIXTURE(fi)
 	void **pages;
 	int *nodes, *status, *where;
 	int cg_was_on;		/* cpuset in the root's subtree_control; -1: no cgroup */
+	int mems_fd;		/* the cgroup's cpuset.mems, open before arming */
 };
 
 FIXTURE_VARIANT(fi)
@@ -63,6 +66,7 @@ FIXTURE_VARIANT(fi)
 	enum fi_call call;
 	bool thp;		/* a THP whose huge targets all fail */
 	bool kworkers;		/* fail the unbound kworkers' allocations */
+	bool space;		/* let the first 16 bytes of slab through */
 };
 
 /*
@@ -94,7 +98,7 @@ FIXTURE_VARIANT_ADD(fi, page10_cpuset) {
 	.kworkers = true,
 };
 FIXTURE_VARIANT_ADD(fi, slab100_cpuset) {
-	.attr = "failslab", .probability = 100, .call = FI_CPUSET };
+	.attr = "failslab", .probability = 100, .call = FI_CPUSET, .space = true };
 FIXTURE_VARIANT_ADD(fi, thp_must_split) {
 	.attr = "fail_page_alloc", .probability = 100,
 	.call = FI_MOVE_PAGES, .thp = true,
@@ -138,6 +142,7 @@ static int fi_setup_attr(FIXTURE_DATA(fi) *self,
 	      fi_knob(self, "interval", "1") ?:
 	      fi_knob(self, "ignore-gfp-wait", "N") ?:
 	      fi_knob(self, "probability", prob) ?:
+	      fi_knob(self, "space", variant->space ? "16" : "0") ?:
 	      fi_knob_set_times(self);
 	if (err || strcmp(variant->attr, "fail_page_alloc"))
 		return err;
@@ -181,13 +186,13 @@ static void fi_arm(FIXTURE_DATA(fi) *self, const FIXTURE_VARIANT(fi) *variant,
 		abort();
 }
 
-/* cpuset.mems of FI_CG: 0 or -errno. */
-static int fi_mems(int node)
+/* cpuset.mems of FI_CG, written through the fd opened before: 0 or -errno. */
+static int fi_mems(FIXTURE_DATA(fi) *self, int node)
 {
 	char val[16];
+	int n = snprintf(val, sizeof(val), "%d", node);
 
-	snprintf(val, sizeof(val), "%d", node);
-	return pm_write_str(FI_CG "/cpuset.mems", val);
+	return pwrite(self->mems_fd, val, n, 0) == n ? 0 : -errno;
 }
 
 /*
@@ -214,7 +219,9 @@ static int fi_cpuset_enter(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, pm_write_str(FI_CG "/cpuset.mems", val));
 	snprintf(val, sizeof(val), "%d", getpid());
 	ASSERT_EQ(0, pm_write_str(FI_CG "/cgroup.procs", val));
-	ASSERT_EQ(0, fi_mems(self->node_a));
+	self->mems_fd = open(FI_CG "/cpuset.mems", O_WRONLY);
+	ASSERT_LE(0, self->mems_fd);
+	ASSERT_EQ(0, fi_mems(self, self->node_a));
 	return 0;
 }
 
@@ -224,6 +231,8 @@ static void fi_cpuset_leave(FIXTURE_DATA(fi) *self)
 
 	if (self->cg_was_on < 0)
 		return;
+	if (self->mems_fd >= 0)
+		close(self->mems_fd);
 	snprintf(val, sizeof(val), "%d", getpid());
 	pm_write_str(CG2 "/cgroup.procs", val);
 	rmdir(FI_CG);
@@ -277,6 +286,7 @@ FIXTURE_SETUP(fi)
 	self->raw = NULL;
 	self->attr[0] = 0;
 	self->cg_was_on = -1;
+	self->mems_fd = -1;
 	/*
 	 * Nothing this task runs while armed may fault in a page: a fault
 	 * whose allocation is failed is retried for ever.  Lock in what is
@@ -375,9 +385,9 @@ static long fi_call(FIXTURE_DATA(fi) *self, enum fi_call call, int *err)
 		break;
 	case FI_CPUSET:
 		/* To node_a first: a no-op the first time, a full move after. */
-		ret = fi_mems(self->node_a);
+		ret = fi_mems(self, self->node_a);
 		if (!ret)
-			ret = fi_mems(self->node_b);
+			ret = fi_mems(self, self->node_b);
 		errno = -ret;
 		ret = ret ? -1 : 0;
 		break;
@@ -473,6 +483,10 @@ TEST_F(fi, every_page_moved_or_reported)
 	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
 			  "after the injected failures");
 	EXPECT_LT(0, injected) TH_LOG("no allocation was failed");
+	if (variant->kworkers && variant->probability == 100)
+		EXPECT_EQ(0, moved) TH_LOG("a page moved with every target failing");
+	if (variant->space)
+		EXPECT_EQ(ENOMEM, err) TH_LOG("cpuset's own allocation did not fail");
 	if (variant->thp) {
 		/* Only the huge target failed: the THP split and moved. */
 		EXPECT_EQ(0, ret);

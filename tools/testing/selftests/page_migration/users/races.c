@@ -13,8 +13,10 @@
  * time is up every chunk must hold its last generation.
  *
  * The callers: move_pages(2) and mbind(MPOL_MF_MOVE_ALL) and
- * migrate_pages(2) on the region, compaction of every node, and NUMA
- * balancing (the operator's CPUs flip between the nodes). Each TAP line
+ * migrate_pages(2) on the region, compaction of each node in turn, and
+ * NUMA balancing (the operator's CPUs flip between the nodes). Where an
+ * operation puts new pages in place (a refault, a COW), pages moved are
+ * counted only in chunks it did not touch meanwhile. Each TAP line
  * gives the operations done, the pages the caller moved, and the
  * operation's own effect (THPs split, pages swapped out, KSM merges,
  * userfaults, children), so a pair that did nothing fails.
@@ -57,6 +59,8 @@ struct race_op {
 	enum backing backing;
 	const char *effect;		/* what res->effect counts */
 	int need;			/* NEED_* the pair cannot do without */
+	int holes;			/* leaves holes in the region for a while */
+	int refaults;			/* puts new pages in place of old ones */
 	int (*setup)(struct race *r);
 	int (*step)(struct race *r, int c);
 	void (*teardown)(struct race *r);
@@ -66,6 +70,7 @@ struct race_op {
 struct race_caller {
 	const char *name;
 	int slow;			/* pairs get twice the time */
+	int no_thp;			/* moves no page of a THP */
 	int need;
 	void *(*run)(void *arg);
 };
@@ -94,15 +99,19 @@ struct race {
 	const char *dir;
 	unsigned int gen[NCHUNK];
 	unsigned int visits[NCHUNK];
+	unsigned int seq[NCHUNK];	/* odd while an operation is on the chunk */
+	int away;			/* the chunk mremap has at scratch, or -1 */
 	size_t period;			/* pattern repeats every period bytes */
 	int ready, stop, uffd_stop;	/* read and written with race_get/set */
 	pid_t other;			/* a child the callers move too */
 	pid_t op_tid;
 	pthread_t uffd_thread;
 	char *page;			/* the userfault handler's source page */
+	unsigned char *want, *zero;	/* the operator's expected page, zeroes */
 };
 
 static struct {
+	pid_t pair;			/* the pair running now */
 	int n0, n1;
 	char dir[64];			/* ext4 on RAMDEV, or "" */
 	int swap_on;
@@ -126,8 +135,7 @@ static void race_fail(struct race *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	r->res->errors++;
-	if (r->res->why[0])
+	if (__atomic_fetch_add(&r->res->errors, 1, __ATOMIC_RELAXED))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(r->res->why, sizeof(r->res->why), fmt, ap);
@@ -141,55 +149,78 @@ static unsigned long race_seed(int c, unsigned int g)
 	return (c + 1) * 7919UL + g * 104729UL;
 }
 
-static unsigned char race_byte(struct race *r, int c, size_t off)
+/*
+ * Each page starts with a stamp of its chunk, generation and index, so
+ * that a page mapped in the wrong place or left from an older
+ * generation shows; the rest is a pattern of the same. Under KSM every
+ * page of a chunk is alike (period), so that they merge.
+ */
+static void race_page(struct race *r, int c, size_t off, unsigned char *out)
 {
-	return pm_byte(race_seed(c, r->gen[c]), r->period ? off % r->period : off);
+	unsigned long pg = r->period ? 0 : off / r->psz;
+	unsigned int g = race_get(r->gen[c]);
+	uint64_t stamp = (uint64_t)g << 32 | (uint64_t)c << 24 | pg;
+	unsigned long seed = race_seed(c, g) + pg * 977;
+	size_t in;
+
+	memcpy(out, &stamp, sizeof(stamp));
+	for (in = sizeof(stamp); in < r->psz; in++)
+		out[in] = pm_byte(seed, in);
 }
 
+/* Where the operator sees chunk c now. */
 static char *chunk(struct race *r, int c)
 {
-	return r->buf + c * CHUNK;
+	return c == r->away ? r->scratch : r->buf + c * CHUNK;
 }
 
-/* Write chunk c's pattern over [lo, hi) of it. */
+/* Write chunk c's pattern over the pages [lo, hi) of it. */
 static void race_fill(struct race *r, int c, size_t lo, size_t hi)
 {
-	unsigned char *p = (unsigned char *)chunk(r, c);
+	char *p = chunk(r, c);
 	size_t off;
 
-	for (off = lo; off < hi; off++)
-		p[off] = race_byte(r, c, off);
+	for (off = lo; off < hi; off += r->psz) {
+		race_page(r, c, off, r->want);
+		memcpy(p + off, r->want, r->psz);
+	}
 }
 
 enum want { PATTERN, ZERO, PATTERN_OR_ZERO };
 
 /*
- * Check [lo, hi) of chunk c: the pattern, zeroes, or per page either
- * (what MADV_FREE may leave). Bad bytes are counted; 0 or -1.
+ * Check the pages [lo, hi) of chunk c: the pattern, zeroes, or per page
+ * either (what MADV_FREE may leave: a page is zeroes only if all of it
+ * is). Bad bytes are counted; 0 or -1.
  */
 static int race_check(struct race *r, int c, size_t lo, size_t hi,
 		      enum want want, const char *what)
 {
 	const unsigned char *p = (const unsigned char *)chunk(r, c);
 	unsigned long bad = 0;
-	size_t off, first = 0, pg;
+	size_t off, first = 0, pg, i;
 
 	for (pg = lo; pg < hi; pg += r->psz) {
-		size_t end = pg + r->psz < hi ? pg + r->psz : hi;
-		enum want w = want;
-		unsigned long n = 0;
+		int zero = !memcmp(p + pg, r->zero, r->psz);
 
-		if (w == PATTERN_OR_ZERO)
-			w = p[pg] == race_byte(r, c, pg) ? PATTERN : ZERO;
-		for (off = pg; off < end; off++)
-			if (p[off] != (w == ZERO ? 0 : race_byte(r, c, off)))
-				if (!n++ && !bad)
-					first = off;
-		bad += n;
+		if (want == ZERO || (want == PATTERN_OR_ZERO && zero)) {
+			if (zero)
+				continue;
+			memset(r->want, 0, r->psz);
+		} else {
+			race_page(r, c, pg, r->want);
+			if (!memcmp(p + pg, r->want, r->psz))
+				continue;
+		}
+		for (i = 0; i < r->psz; i++) {
+			off = pg + i;
+			if (p[off] != r->want[i] && !bad++)
+				first = off;
+		}
 	}
 	if (!bad)
 		return 0;
-	r->res->bad_bytes += bad;
+	__atomic_fetch_add(&r->res->bad_bytes, bad, __ATOMIC_RELAXED);
 	race_fail(r, "%s: chunk %d gen %u: %lu bad bytes from offset %zu (0x%02x)",
 		  what, c, r->gen[c], bad, first, p[first]);
 	return -1;
@@ -206,7 +237,7 @@ static int race_zeroes(struct race *r, const char *p, size_t len,
 		bad += p[i] != 0;
 	if (!bad)
 		return 0;
-	r->res->bad_bytes += bad;
+	__atomic_fetch_add(&r->res->bad_bytes, bad, __ATOMIC_RELAXED);
 	race_fail(r, "%s: %lu bytes not zero", what, bad);
 	return -1;
 }
@@ -214,7 +245,7 @@ static int race_zeroes(struct race *r, const char *p, size_t len,
 /* The next generation of chunk c, written whole. */
 static void race_renew(struct race *r, int c)
 {
-	r->gen[c]++;
+	race_set(r->gen[c], r->gen[c] + 1);
 	race_fill(r, c, 0, CHUNK);
 }
 
@@ -270,14 +301,11 @@ static int race_mremap(struct race *r, void *from, size_t old, size_t new,
 
 static int op_mremap_move(struct race *r, int c)
 {
-	char *saved = r->buf;
-
 	if (race_mremap(r, chunk(r, c), CHUNK, CHUNK, r->scratch))
 		return -1;
-	/* Look at the chunk where it is now. */
-	r->buf = r->scratch - c * CHUNK;
+	r->away = c;
 	race_check(r, c, 0, CHUNK, PATTERN, "mremap: moved away");
-	r->buf = saved;
+	r->away = -1;
 	if (race_mremap(r, r->scratch, CHUNK, CHUNK, chunk(r, c)) ||
 	    race_reserve_scratch(r, CHUNK))
 		return -1;
@@ -289,18 +317,17 @@ static int op_mremap_move(struct race *r, int c)
 
 static int op_mremap_grow(struct race *r, int c)
 {
-	char *saved = r->buf;
 	int ret;
 
 	if (race_mremap(r, chunk(r, c), CHUNK, 2 * CHUNK, r->scratch))
 		return -1;
-	r->buf = r->scratch - c * CHUNK;
+	r->away = c;
 	ret = race_check(r, c, 0, CHUNK, PATTERN, "mremap: grown");
 	/* The grown half is new memory: zeroes, then written. */
 	if (!ret)
 		ret = race_zeroes(r, r->scratch + CHUNK, CHUNK, "mremap: grown part");
 	memset(r->scratch + CHUNK, 0x5a, CHUNK);
-	r->buf = saved;
+	r->away = -1;
 	if (race_mremap(r, r->scratch, 2 * CHUNK, CHUNK, chunk(r, c)) ||
 	    race_reserve_scratch(r, 2 * CHUNK))
 		return -1;
@@ -328,7 +355,7 @@ static int race_child(struct race *r, int c, int write)
 		     race_check(r, (c + 1) % NCHUNK, 0, CHUNK, PATTERN,
 				"child") == 0;
 		if (write) {
-			r->gen[c] += 1000;
+			race_set(r->gen[c], r->gen[c] + 1000);
 			race_fill(r, c, 0, CHUNK);
 			ok = ok && race_check(r, c, 0, CHUNK, PATTERN,
 					      "child after COW") == 0;
@@ -338,9 +365,10 @@ static int race_child(struct race *r, int c, int write)
 	race_set(r->other, pid);
 	if (write)
 		race_renew(r, c);
+	/* Not after the reaping: the pid may be another's then. */
+	race_set(r->other, 0);
 	if (waitpid(pid, &st, 0) != pid)
 		return race_sys(r, -1, "waitpid");
-	race_set(r->other, 0);
 	r->res->effect++;
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		race_fail(r, "child of chunk %d: status 0x%x", c, st);
@@ -513,7 +541,7 @@ static int op_ksm(struct race *r, int c)
 	     race_madvise(r, c, MADV_MERGEABLE, "MADV_MERGEABLE")))
 		return -1;
 	usleep(20000);
-	if (pm_read_long(KSM "pages_sharing") > 0)
+	if (pm_read_long("/proc/self/ksm_merging_pages") > 0)
 		r->res->effect++;
 	if (race_check(r, c, 0, CHUNK, PATTERN, "merged"))
 		return -1;
@@ -528,7 +556,7 @@ static void *uffd_handler(void *arg)
 	struct pollfd pfd = { .fd = r->uffd, .events = POLLIN };
 	struct uffd_msg msg;
 	struct uffdio_copy copy;
-	size_t at, i;
+	size_t at;
 	int c;
 
 	while (!race_get(r->uffd_stop)) {
@@ -540,8 +568,7 @@ static void *uffd_handler(void *arg)
 		at = (msg.arg.pagefault.address & ~(r->psz - 1)) -
 		     (unsigned long)r->buf;
 		c = at / CHUNK;
-		for (i = 0; i < r->psz; i++)
-			r->page[i] = race_byte(r, c, at % CHUNK + i);
+		race_page(r, c, at % CHUNK, (unsigned char *)r->page);
 		copy = (struct uffdio_copy) {
 			.dst = (unsigned long)r->buf + at,
 			.src = (unsigned long)r->page, .len = r->psz,
@@ -588,29 +615,29 @@ static int op_uffd(struct race *r, int c)
 {
 	if (race_madvise(r, c, MADV_DONTNEED, "MADV_DONTNEED"))
 		return -1;
-	r->gen[c]++;
+	race_set(r->gen[c], r->gen[c] + 1);
 	return race_check(r, c, 0, CHUNK, PATTERN, "userfault");
 }
 
 static const struct race_op ops[] = {
-	{ "munmap", ANON, NULL, 0, NULL, op_munmap, NULL },
-	{ "mremap_move", ANON, NULL, 0, NULL, op_mremap_move, NULL },
-	{ "mremap_grow", ANON, NULL, 0, NULL, op_mremap_grow, NULL },
-	{ "fork_cow", ANON, "children", 0, NULL, op_fork, NULL },
-	{ "exit", ANON, "children", 0, NULL, op_exit, NULL },
-	{ "dontneed", ANON, NULL, 0, NULL, op_dontneed, NULL },
-	{ "free", ANON, NULL, 0, NULL, op_free, NULL },
-	{ "pageout", ANON, "swapped", NEED_SWAP, NULL, op_pageout, NULL },
-	{ "mprotect", ANON, NULL, 0, NULL, op_mprotect, NULL },
-	{ "thp_split", ANON, "thp_split", 0, thp_setup, op_thp_split, NULL },
-	{ "shmem_truncate", SHMEM, NULL, 0, NULL, op_truncate, NULL },
-	{ "shmem_punch", SHMEM, NULL, 0, NULL, op_punch, NULL },
-	{ "ext4_truncate", EXT4, NULL, NEED_EXT4, NULL, op_truncate, NULL },
-	{ "ext4_punch", EXT4, NULL, NEED_EXT4, NULL, op_punch, NULL },
-	{ "ksm", ANON, "ksm_seen", NEED_KSM, ksm_setup, op_ksm, NULL },
-	{ "userfaultfd", ANON, "userfaults", 0, uffd_setup, op_uffd,
+	{ "munmap", ANON, NULL, 0, 1, 1, NULL, op_munmap, NULL },
+	{ "mremap_move", ANON, NULL, 0, 1, 0, NULL, op_mremap_move, NULL },
+	{ "mremap_grow", ANON, NULL, 0, 1, 0, NULL, op_mremap_grow, NULL },
+	{ "fork_cow", ANON, "children", 0, 0, 1, NULL, op_fork, NULL },
+	{ "exit", ANON, "children", 0, 0, 1, NULL, op_exit, NULL },
+	{ "dontneed", ANON, NULL, 0, 0, 1, NULL, op_dontneed, NULL },
+	{ "free", ANON, NULL, 0, 0, 0, NULL, op_free, NULL },
+	{ "pageout", ANON, "swapped", NEED_SWAP, 0, 1, NULL, op_pageout, NULL },
+	{ "mprotect", ANON, NULL, 0, 0, 0, NULL, op_mprotect, NULL },
+	{ "thp_split", ANON, "thp_split", 0, 1, 1, thp_setup, op_thp_split, NULL },
+	{ "shmem_truncate", SHMEM, NULL, 0, 0, 1, NULL, op_truncate, NULL },
+	{ "shmem_punch", SHMEM, NULL, 0, 0, 1, NULL, op_punch, NULL },
+	{ "ext4_truncate", EXT4, NULL, NEED_EXT4, 0, 1, NULL, op_truncate, NULL },
+	{ "ext4_punch", EXT4, NULL, NEED_EXT4, 0, 1, NULL, op_punch, NULL },
+	{ "ksm", ANON, "ksm_merged", NEED_KSM, 0, 1, ksm_setup, op_ksm, NULL },
+	{ "userfaultfd", ANON, "userfaults", 0, 0, 1, uffd_setup, op_uffd,
 	  uffd_teardown },
-	{ "mlock", ANON, NULL, 0, NULL, op_mlock, NULL },
+	{ "mlock", ANON, NULL, 0, 0, 0, NULL, op_mlock, NULL },
 };
 
 /* ---- the callers ---- */
@@ -634,113 +661,175 @@ static int race_gone(pid_t pid)
 	return pid && (errno == ESRCH || errno == EINVAL);
 }
 
-/* A per-page status a move may give: a node, or an errno. */
-static int race_status_ok(int s)
-{
-	return (s >= 0 && s < PM_MAX_NODES) || (s < 0 && s >= -4095);
-}
+/* A status move_pages() never gives: the kernel left the slot alone. */
+#define UNSET	0x7fffffff
 
-/* Pages of the region of pid on node (a move_pages() query), or -1. */
-static long race_on_node(struct race *r, pid_t pid, int node, int *status,
-			 void **pages)
+/* What a caller keeps between its calls. */
+struct race_call {
+	void **pages;
+	int *nodes, *before, *after;
+	uint64_t *pfn0, *pfn1;
+	unsigned int s0[NCHUNK], s1[NCHUNK];
+	int pagemap;
+};
+
+static int race_call_init(struct race *r, struct race_call *k)
 {
 	unsigned long i;
-	long n = 0;
 
-	if (move_pages(pid, r->npages, pages, NULL, status, 0))
+	k->pages = calloc(r->npages, sizeof(*k->pages));
+	k->nodes = calloc(r->npages, sizeof(int));
+	k->before = calloc(r->npages, sizeof(int));
+	k->after = calloc(r->npages, sizeof(int));
+	k->pfn0 = calloc(r->npages, sizeof(uint64_t));
+	k->pfn1 = calloc(r->npages, sizeof(uint64_t));
+	k->pagemap = open("/proc/self/pagemap", O_RDONLY);
+	pm_vmstat("pgmigrate_success");	/* this thread's malloc arena */
+	if (!k->pages || !k->nodes || !k->before || !k->after || !k->pfn0 ||
+	    !k->pfn1 || k->pagemap < 0) {
+		race_fail(r, "caller set-up: %s", strerror(errno));
 		return -1;
+	}
 	for (i = 0; i < r->npages; i++)
-		n += status[i] == node;
+		k->pages[i] = r->buf + i * r->psz;
+	return 0;
+}
+
+static void race_call_free(struct race_call *k)
+{
+	free(k->pages);
+	free(k->nodes);
+	free(k->before);
+	free(k->after);
+	free(k->pfn0);
+	free(k->pfn1);
+	if (k->pagemap >= 0)
+		close(k->pagemap);
+}
+
+static void race_seqs(struct race *r, unsigned int *seq)
+{
+	int c;
+
+	for (c = 0; c < NCHUNK; c++)
+		seq[c] = race_get(r->seq[c]);
+}
+
+/*
+ * Can a page of chunk c that changed place between the two snapshots
+ * only have been moved? Not if an operation that puts new pages in
+ * place of old ones (a refault, a COW) was on the chunk meanwhile.
+ */
+static int race_still(struct race *r, struct race_call *k, int c)
+{
+	return !r->op->refaults || (!(k->s0[c] & 1) && k->s0[c] == k->s1[c]);
+}
+
+/*
+ * Pages a call moved to node: somewhere else before it and on node
+ * after it, where race_still() says only a move can have done that.
+ */
+static unsigned long race_moved(struct race *r, struct race_call *k, int node)
+{
+	unsigned long i, per = CHUNK / r->psz, n = 0;
+
+	for (i = 0; i < r->npages; i++)
+		n += race_still(r, k, i / per) && k->before[i] >= 0 &&
+		     k->before[i] != node && k->after[i] == node;
 	return n;
 }
 
-static void **race_pages(struct race *r)
+/* Where the region's pages of pid are (a move_pages() query): 0 or -1. */
+static int race_where(struct race *r, struct race_call *k, pid_t pid, int *where)
 {
-	void **pages = calloc(r->npages, sizeof(*pages));
+	return move_pages(pid, r->npages, k->pages, NULL, where, 0) ? -1 : 0;
+}
+
+/* Check the statuses of a move; UNSET ones become -ENOENT. */
+static void race_statuses(struct race *r, int *status)
+{
 	unsigned long i;
 
-	for (i = 0; pages && i < r->npages; i++)
-		pages[i] = r->buf + i * r->psz;
-	return pages;
+	for (i = 0; i < r->npages; i++) {
+		if (status[i] == UNSET)
+			status[i] = -ENOENT;
+		else if (!(status[i] >= 0 && status[i] < PM_MAX_NODES) &&
+			 !(status[i] < 0 && status[i] >= -4095))
+			race_fail(r, "move_pages: status %d", status[i]);
+	}
 }
 
 static void *call_move_pages(void *arg)
 {
 	struct race *r = arg;
-	void **pages = race_pages(r);
-	int *nodes = calloc(r->npages, sizeof(int));
-	int *status = calloc(r->npages, sizeof(int));
-	unsigned long i, k;
+	struct race_call k;
+	unsigned long i, j;
 	long ret;
 
+	ret = race_call_init(r, &k);
 	race_set(r->ready, 1);
-	if (!pages || !nodes || !status) {
-		race_fail(r, "no memory");
-		return NULL;
-	}
-	for (i = 0; !race_get(r->stop); i++) {
+	for (i = 0; !ret && !race_get(r->stop); i++) {
 		int node = race_target(r, i);
 		pid_t pid = race_pid(r, i);
 
-		for (k = 0; k < r->npages; k++)
-			nodes[k] = node;
-		ret = move_pages(pid, r->npages, pages, nodes, status,
-				 MPOL_MF_MOVE_ALL);
-		r->res->calls++;
-		if (ret < 0 && !race_gone(pid))
-			race_fail(r, "move_pages: %s", strerror(errno));
-		for (k = 0; ret >= 0 && k < r->npages; k++) {
-			if (!race_status_ok(status[k]))
-				race_fail(r, "move_pages: status %d", status[k]);
-			r->res->moved += status[k] == node;
+		race_seqs(r, k.s0);
+		if (race_where(r, &k, pid, k.before))
+			continue;
+		for (j = 0; j < r->npages; j++) {
+			k.nodes[j] = node;
+			k.after[j] = UNSET;
 		}
+		r->res->calls++;
+		if (move_pages(pid, r->npages, k.pages, k.nodes, k.after,
+			       MPOL_MF_MOVE_ALL) < 0) {
+			if (!race_gone(pid))
+				race_fail(r, "move_pages: %s", strerror(errno));
+			continue;
+		}
+		race_seqs(r, k.s1);
+		race_statuses(r, k.after);
+		r->res->moved += race_moved(r, &k, node);
 	}
-	free(pages);
-	free(nodes);
-	free(status);
+	race_call_free(&k);
 	return NULL;
 }
 
-/*
- * mbind(2) and migrate_pages(2): the pages moved are those of the
- * region found on the target after the call and not before it.
- */
+/* mbind(2) (this process) and migrate_pages(2) (this one or the child). */
 static void *call_node_mask(struct race *r, int mbind_it)
 {
-	void **pages = race_pages(r);
-	int *status = calloc(r->npages, sizeof(int));
+	struct race_call k;
 	unsigned long i, from, to;
-	long before, after, ret;
+	long ret;
 
+	ret = race_call_init(r, &k);
 	race_set(r->ready, 1);
-	if (!pages || !status) {
-		race_fail(r, "no memory");
-		return NULL;
-	}
-	for (i = 0; !race_get(r->stop); i++) {
+	for (i = 0; !ret && !race_get(r->stop); i++) {
 		int node = race_target(r, i);
 		pid_t pid = mbind_it ? 0 : race_pid(r, i);
 
 		to = 1UL << node;
 		from = 1UL << race_target(r, i + 1);
-		before = race_on_node(r, pid, node, status, pages);
+		race_seqs(r, k.s0);
+		if (race_where(r, &k, pid, k.before))
+			continue;
+		r->res->calls++;
 		if (mbind_it)
 			ret = mbind(r->buf, LEN, MPOL_BIND, &to, PM_MAX_NODES,
 				    MPOL_MF_MOVE_ALL);
 		else
 			ret = migrate_pages(pid, PM_MAX_NODES, &from, &to);
-		r->res->calls++;
-		/* A hole in the region (munmap, mremap) is EFAULT. */
-		if (ret < 0 && errno != EFAULT && errno != ENOMEM &&
+		/* A hole in the region, for a while, is EFAULT to mbind(). */
+		if (ret < 0 && !(mbind_it && r->op->holes && errno == EFAULT) &&
 		    !race_gone(pid))
 			race_fail(r, "%s: %s", mbind_it ? "mbind" : "migrate_pages",
 				  strerror(errno));
-		after = race_on_node(r, pid, node, status, pages);
-		if (before >= 0 && after > before)
-			r->res->moved += after - before;
+		ret = 0;
+		if (race_where(r, &k, pid, k.after))
+			continue;
+		race_seqs(r, k.s1);
+		r->res->moved += race_moved(r, &k, node);
 	}
-	free(pages);
-	free(status);
+	race_call_free(&k);
 	return NULL;
 }
 
@@ -754,43 +843,59 @@ static void *call_migrate_pages(void *arg)
 	return call_node_mask(arg, 0);
 }
 
-/*
- * Compaction of every node, with work made for it each time: a filler
- * of its own, three pages of four then dropped, so that every run has
- * pages to move besides the region's. moved counts pgmigrate_success
- * over the runs, which is everyone's.
- */
-#define FILLER	(32UL << 20)
+/* The frames of the region's pages (0: none mapped): 0 or -1. */
+static int race_frames(struct race *r, struct race_call *k, uint64_t *pfn)
+{
+	size_t len = r->npages * sizeof(*pfn);
+	unsigned long i;
 
+	if (pread(k->pagemap, pfn, len, (uintptr_t)r->buf / r->psz * sizeof(*pfn)) !=
+	    (ssize_t)len)
+		return -1;
+	for (i = 0; i < r->npages; i++)
+		pfn[i] = pfn[i] & PM_PAGEMAP_PRESENT ? pfn[i] & PM_PAGEMAP_PFN : 0;
+	return 0;
+}
+
+/*
+ * Compaction of one node after the other. Before each run the region is
+ * moved to the node about to be compacted: its new frames come from the
+ * free pages the last run left low in the zone, where this run's
+ * migrate scanner takes them from. Moved counts the region's pages
+ * whose frame changed over the run itself (as race_still() allows).
+ */
 static void *call_compaction(void *arg)
 {
 	struct race *r = arg;
-	long before, after;
-	size_t off;
-	char *filler;
+	unsigned long i, j, per = CHUNK / r->psz;
+	struct race_call k;
+	char path[64];
+	int ret;
 
-	filler = mmap(NULL, FILLER, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	pm_vmstat("pgmigrate_success");	/* this thread's malloc arena */
+	ret = race_call_init(r, &k);
 	race_set(r->ready, 1);
-	if (filler == MAP_FAILED || madvise(filler, FILLER, MADV_NOHUGEPAGE)) {
-		race_fail(r, "filler: %s", strerror(errno));
-		return NULL;
-	}
-	while (!race_get(r->stop)) {
-		memset(filler, 0x3c, FILLER);
-		for (off = 0; off < FILLER; off += 4 * r->psz)
-			madvise(filler + off + r->psz, 3 * r->psz, MADV_DONTNEED);
-		before = pm_vmstat("pgmigrate_success");
-		if (pm_write_str("/proc/sys/vm/compact_memory", "1"))
-			race_fail(r, "write /proc/sys/vm/compact_memory failed");
-		after = pm_vmstat("pgmigrate_success");
+	for (i = 0; !ret && !race_get(r->stop); i++) {
+		int node = race_target(r, i);
+
+		for (j = 0; j < r->npages; j++)
+			k.nodes[j] = node;
+		move_pages(0, r->npages, k.pages, k.nodes, k.after, MPOL_MF_MOVE_ALL);
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/compact",
+			 node);
+		race_seqs(r, k.s0);
+		if (race_frames(r, &k, k.pfn0))
+			race_fail(r, "pagemap: %s", strerror(errno));
+		if (pm_write_str(path, "1"))
+			race_fail(r, "write %s failed", path);
+		if (race_frames(r, &k, k.pfn1))
+			race_fail(r, "pagemap: %s", strerror(errno));
+		race_seqs(r, k.s1);
 		r->res->calls++;
-		if (after > before)
-			r->res->moved += after - before;
-		madvise(filler, FILLER, MADV_DONTNEED);
+		for (j = 0; j < r->npages; j++)
+			r->res->moved += race_still(r, &k, j / per) && k.pfn0[j] &&
+					 k.pfn1[j] && k.pfn0[j] != k.pfn1[j];
 	}
-	munmap(filler, FILLER);
+	race_call_free(&k);
 	return NULL;
 }
 
@@ -834,11 +939,15 @@ static long numa_pages_migrated(pid_t tid)
 }
 
 static const struct race_caller callers[] = {
-	{ "move_pages", 0, 0, call_move_pages },
-	{ "mbind", 0, 0, call_mbind },
-	{ "migrate_pages", 0, 0, call_migrate_pages },
-	{ "compaction", 0, 0, call_compaction },
-	{ "numa_balancing", 1, NEED_NB, call_numa_balancing },
+	{ "move_pages", 0, 0, 0, call_move_pages },
+	{ "mbind", 0, 0, 0, call_mbind },
+	{ "migrate_pages", 0, 0, 0, call_migrate_pages },
+	/*
+	 * 6.1 compaction skips compound pages, and a partly unmapped THP
+	 * stays one until the deferred split: nothing of thp_split's for it.
+	 */
+	{ "compaction", 0, 1, 0, call_compaction },
+	{ "numa_balancing", 1, 0, NEED_NB, call_numa_balancing },
 };
 
 /* ---- a pair ---- */
@@ -889,9 +998,13 @@ static void race_operate(struct race *r, double seconds)
 	double end = race_now() + seconds;
 	int c = 0;
 
-	while (race_now() < end && !r->res->errors) {
+	while (race_now() < end && !race_get(r->res->errors)) {
+		int at = r->op->step == op_truncate ? NCHUNK - 1 : c;
+
+		race_set(r->seq[at], r->seq[at] + 1);
 		if (r->op->step(r, c))
 			break;
+		race_set(r->seq[at], r->seq[at] + 1);
 		r->res->ops++;
 		c = (c + 1) % NCHUNK;
 	}
@@ -905,11 +1018,18 @@ static void race_pair(struct race *r, double seconds)
 
 	r->psz = getpagesize();
 	r->npages = LEN / r->psz;
+	r->want = malloc(r->psz);
+	r->zero = calloc(1, r->psz);
+	if (!r->want || !r->zero) {
+		race_fail(r, "no memory");
+		return;
+	}
 	r->op_tid = gettid();
 	if (race_map(r) || (r->op->setup && r->op->setup(r)))
 		return;
 	for (c = 0; c < NCHUNK; c++)
 		race_fill(r, c, 0, CHUNK);
+	r->res->effect = 0;	/* the fill's userfaults are not the race's */
 	nb_before = numa_pages_migrated(r->op_tid);
 	if (pthread_create(&caller, NULL, r->caller->run, r)) {
 		race_fail(r, "pthread_create");
@@ -962,7 +1082,7 @@ static int env_setup(void)
 	    !system("mkswap /dev/zram0 >/dev/null 2>&1") &&
 	    !swapon("/dev/zram0", 0))
 		env.swap_on = 1;
-	if (env.swap_on)
+	if (env.swap_on || pm_meminfo_kb("SwapTotal") > 0)
 		need |= NEED_SWAP;
 	if (!system("command -v mkfs.ext4 >/dev/null 2>&1") &&
 	    system("grep -q '^" RAMDEV " ' /proc/mounts") &&
@@ -989,13 +1109,29 @@ static void env_teardown(void)
 	knobs_set(ksm_knobs, env.ksm_saved, 3);
 	knobs_set(nb_knobs, env.nb_saved, 5);
 	if (env.swap_on) {
-		swapoff("/dev/zram0");
+		if (swapoff("/dev/zram0"))
+			ksft_print_msg("swapoff /dev/zram0: %s\n", strerror(errno));
 		pm_write_str(ZRAM "/reset", "1");
+		env.swap_on = 0;
 	}
 	if (env.dir[0]) {
-		umount(env.dir);
+		if (umount(env.dir))
+			ksft_print_msg("umount %s: %s\n", env.dir, strerror(errno));
 		rmdir(env.dir);
+		env.dir[0] = 0;
 	}
+}
+
+/* Killed (a plan's time limit): undo the global settings first. */
+static void env_killed(int sig)
+{
+	if (env.pair > 0) {
+		kill(env.pair, SIGKILL);
+		waitpid(env.pair, NULL, 0);
+	}
+	env_teardown();
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static const char *need_name(int need)
@@ -1026,10 +1162,12 @@ static void run_pair(const struct race_caller *caller, const struct race_op *op,
 	if (caller->need & NEED_NB)
 		knobs_set(nb_knobs, nb_fast, 5);
 	pid = fork();
+	env.pair = pid;
 	if (pid == 0) {
 		struct race r = {
 			.op = op, .caller = caller, .res = res,
 			.n0 = env.n0, .n1 = env.n1, .dir = env.dir,
+			.away = -1,
 		};
 
 		alarm(seconds + 120);
@@ -1038,6 +1176,7 @@ static void run_pair(const struct race_caller *caller, const struct race_op *op,
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid)
 		st = -1;
+	env.pair = 0;
 	if (caller->need & NEED_NB)
 		pm_write_long(NB, env.nb_saved[0]);
 	if (op->need & NEED_KSM)
@@ -1056,10 +1195,10 @@ static void run_pair(const struct race_caller *caller, const struct race_op *op,
 		       name, seconds, res->ops, res->calls, res->moved,
 		       op->effect ? op->effect : "effect", res->effect,
 		       res->bad_bytes, res->why[0] ? ": " : "", res->why);
-	ksft_test_result(!res->why[0], "%s # ops=%lu moved=%lu %s=%lu bad=%lu\n",
+	ksft_test_result(!res->why[0], "%s # ops=%lu moved=%lu %s=%lu bad=%lu%s%s\n",
 			 name, res->ops, res->moved,
 			 op->effect ? op->effect : "effect", res->effect,
-			 res->bad_bytes);
+			 res->bad_bytes, res->why[0] ? " " : "", res->why);
 }
 
 static int selected(const char *name, int argc, char **argv)
@@ -1097,6 +1236,8 @@ int main(int argc, char **argv)
 			n += selected(name, argc, argv);
 		}
 	ksft_set_plan(n);
+	signal(SIGTERM, env_killed);
+	signal(SIGINT, env_killed);
 	have = env_setup();
 	for (i = 0; i < ARRAY_SIZE(callers); i++)
 		for (j = 0; j < ARRAY_SIZE(ops); j++) {
@@ -1112,6 +1253,9 @@ int main(int argc, char **argv)
 			} else if (need) {
 				ksft_print_msg("RUN %s ...\n", name);
 				ksft_test_result_skip("%s\n", need_name(need));
+			} else if (callers[i].no_thp && ops[j].step == op_thp_split) {
+				ksft_print_msg("RUN %s ...\n", name);
+				ksft_test_result_skip("6.1 compaction moves no page of a THP\n");
 			} else {
 				run_pair(&callers[i], &ops[j],
 					 seconds * (callers[i].slow ? 2 : 1), res);
