@@ -99,7 +99,7 @@ struct race {
 	const char *dir;
 	unsigned int gen[NCHUNK];
 	unsigned int visits[NCHUNK];
-	unsigned int seq[NCHUNK];	/* odd while an operation is on the chunk */
+	unsigned int *seq;		/* per page: odd while it may be replaced */
 	int away;			/* the chunk mremap has at scratch, or -1 */
 	size_t period;			/* pattern repeats every period bytes */
 	int ready, stop, uffd_stop;	/* read and written with race_get/set */
@@ -166,6 +166,19 @@ static void race_page(struct race *r, int c, size_t off, unsigned char *out)
 	memcpy(out, &stamp, sizeof(stamp));
 	for (in = sizeof(stamp); in < r->psz; in++)
 		out[in] = pm_byte(seed, in);
+}
+
+/*
+ * Mark the pages [lo, hi) of chunk c as being replaced, or done: a
+ * caller counts a page as moved only if its mark stayed even and the
+ * same over the call.
+ */
+static void race_busy(struct race *r, int c, size_t lo, size_t hi)
+{
+	unsigned long i = (c * CHUNK + lo) / r->psz, end = (c * CHUNK + hi) / r->psz;
+
+	for (; i < end; i++)
+		race_set(r->seq[i], r->seq[i] + 1);
 }
 
 /* Where the operator sees chunk c now. */
@@ -498,12 +511,14 @@ static int op_truncate(struct race *r, int c)
 	size_t keep = (r->visits[last]++ * 67) % (CHUNK / r->psz) * r->psz;
 
 	(void)c;
+	race_busy(r, last, keep, CHUNK);
 	if (race_sys(r, ftruncate(r->fd, last * CHUNK + keep), "ftruncate") ||
 	    race_check(r, last, 0, keep, PATTERN, "truncated: kept") ||
 	    race_sys(r, ftruncate(r->fd, LEN), "ftruncate back") ||
 	    race_check(r, last, keep, CHUNK, ZERO, "truncated: regrown"))
 		return -1;
 	race_renew(r, last);
+	race_busy(r, last, keep, CHUNK);
 	return 0;
 }
 
@@ -513,6 +528,7 @@ static int op_punch(struct race *r, int c)
 	size_t lo = (v * 29) % (CHUNK / r->psz / 2) * r->psz;
 	size_t hi = lo + (1 + v % 64) * r->psz;
 
+	race_busy(r, c, lo, hi);
 	if (race_sys(r, fallocate(r->fd, FALLOC_FL_PUNCH_HOLE |
 				  FALLOC_FL_KEEP_SIZE, c * CHUNK + lo, hi - lo),
 		     "punch a hole") ||
@@ -521,6 +537,7 @@ static int op_punch(struct race *r, int c)
 	    race_check(r, c, hi, CHUNK, PATTERN, "punched: after"))
 		return -1;
 	race_renew(r, c);
+	race_busy(r, c, lo, hi);
 	return 0;
 }
 
@@ -669,7 +686,7 @@ struct race_call {
 	void **pages;
 	int *nodes, *before, *after;
 	uint64_t *pfn0, *pfn1;
-	unsigned int s0[NCHUNK], s1[NCHUNK];
+	unsigned int *s0, *s1;
 	int pagemap;
 };
 
@@ -683,10 +700,12 @@ static int race_call_init(struct race *r, struct race_call *k)
 	k->after = calloc(r->npages, sizeof(int));
 	k->pfn0 = calloc(r->npages, sizeof(uint64_t));
 	k->pfn1 = calloc(r->npages, sizeof(uint64_t));
+	k->s0 = calloc(r->npages, sizeof(unsigned int));
+	k->s1 = calloc(r->npages, sizeof(unsigned int));
 	k->pagemap = open("/proc/self/pagemap", O_RDONLY);
 	pm_vmstat("pgmigrate_success");	/* this thread's malloc arena */
 	if (!k->pages || !k->nodes || !k->before || !k->after || !k->pfn0 ||
-	    !k->pfn1 || k->pagemap < 0) {
+	    !k->pfn1 || !k->s0 || !k->s1 || k->pagemap < 0) {
 		race_fail(r, "caller set-up: %s", strerror(errno));
 		return -1;
 	}
@@ -703,26 +722,28 @@ static void race_call_free(struct race_call *k)
 	free(k->after);
 	free(k->pfn0);
 	free(k->pfn1);
+	free(k->s0);
+	free(k->s1);
 	if (k->pagemap >= 0)
 		close(k->pagemap);
 }
 
 static void race_seqs(struct race *r, unsigned int *seq)
 {
-	int c;
+	unsigned long i;
 
-	for (c = 0; c < NCHUNK; c++)
-		seq[c] = race_get(r->seq[c]);
+	for (i = 0; i < r->npages; i++)
+		seq[i] = race_get(r->seq[i]);
 }
 
 /*
- * Can a page of chunk c that changed place between the two snapshots
- * only have been moved? Not if an operation that puts new pages in
- * place of old ones (a refault, a COW) was on the chunk meanwhile.
+ * Can page i, if it changed place between the two snapshots, only have
+ * been moved? Not if an operation that puts new pages in place of old
+ * ones (a refault, a COW) was on it meanwhile.
  */
-static int race_still(struct race *r, struct race_call *k, int c)
+static int race_still(struct race *r, struct race_call *k, unsigned long i)
 {
-	return !r->op->refaults || (!(k->s0[c] & 1) && k->s0[c] == k->s1[c]);
+	return !r->op->refaults || (!(k->s0[i] & 1) && k->s0[i] == k->s1[i]);
 }
 
 /*
@@ -731,10 +752,10 @@ static int race_still(struct race *r, struct race_call *k, int c)
  */
 static unsigned long race_moved(struct race *r, struct race_call *k, int node)
 {
-	unsigned long i, per = CHUNK / r->psz, n = 0;
+	unsigned long i, n = 0;
 
 	for (i = 0; i < r->npages; i++)
-		n += race_still(r, k, i / per) && k->before[i] >= 0 &&
+		n += race_still(r, k, i) && k->before[i] >= 0 &&
 		     k->before[i] != node && k->after[i] == node;
 	return n;
 }
@@ -867,7 +888,7 @@ static int race_frames(struct race *r, struct race_call *k, uint64_t *pfn)
 static void *call_compaction(void *arg)
 {
 	struct race *r = arg;
-	unsigned long i, j, per = CHUNK / r->psz;
+	unsigned long i, j;
 	struct race_call k;
 	char path[64];
 	int ret;
@@ -892,7 +913,7 @@ static void *call_compaction(void *arg)
 		race_seqs(r, k.s1);
 		r->res->calls++;
 		for (j = 0; j < r->npages; j++)
-			r->res->moved += race_still(r, &k, j / per) && k.pfn0[j] &&
+			r->res->moved += race_still(r, &k, j) && k.pfn0[j] &&
 					 k.pfn1[j] && k.pfn0[j] != k.pfn1[j];
 	}
 	race_call_free(&k);
@@ -999,12 +1020,15 @@ static void race_operate(struct race *r, double seconds)
 	int c = 0;
 
 	while (race_now() < end && !race_get(r->res->errors)) {
-		int at = r->op->step == op_truncate ? NCHUNK - 1 : c;
+		/* Truncation and punching mark just the pages they replace. */
+		int whole = r->op->step != op_truncate && r->op->step != op_punch;
 
-		race_set(r->seq[at], r->seq[at] + 1);
+		if (whole)
+			race_busy(r, c, 0, CHUNK);
 		if (r->op->step(r, c))
 			break;
-		race_set(r->seq[at], r->seq[at] + 1);
+		if (whole)
+			race_busy(r, c, 0, CHUNK);
 		r->res->ops++;
 		c = (c + 1) % NCHUNK;
 	}
@@ -1020,7 +1044,8 @@ static void race_pair(struct race *r, double seconds)
 	r->npages = LEN / r->psz;
 	r->want = malloc(r->psz);
 	r->zero = calloc(1, r->psz);
-	if (!r->want || !r->zero) {
+	r->seq = calloc(r->npages, sizeof(*r->seq));
+	if (!r->want || !r->zero || !r->seq) {
 		race_fail(r, "no memory");
 		return;
 	}
