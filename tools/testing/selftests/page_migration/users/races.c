@@ -60,7 +60,9 @@ struct race_op {
 	const char *effect;		/* what res->effect counts */
 	int need;			/* NEED_* the pair cannot do without */
 	int holes;			/* leaves holes in the region for a while */
-	int refaults;			/* puts new pages in place of old ones */
+	int refaults;			/* puts new pages in place of old ones: */
+#define WHOLE	1			/* anywhere in the chunk it is on */
+#define MARKS	2			/* just where it marks (race_busy) */
 	int (*setup)(struct race *r);
 	int (*step)(struct race *r, int c);
 	void (*teardown)(struct race *r);
@@ -647,10 +649,10 @@ static const struct race_op ops[] = {
 	{ "pageout", ANON, "swapped", NEED_SWAP, 0, 1, NULL, op_pageout, NULL },
 	{ "mprotect", ANON, NULL, 0, 0, 0, NULL, op_mprotect, NULL },
 	{ "thp_split", ANON, "thp_split", 0, 1, 1, thp_setup, op_thp_split, NULL },
-	{ "shmem_truncate", SHMEM, NULL, 0, 0, 1, NULL, op_truncate, NULL },
-	{ "shmem_punch", SHMEM, NULL, 0, 0, 1, NULL, op_punch, NULL },
-	{ "ext4_truncate", EXT4, NULL, NEED_EXT4, 0, 1, NULL, op_truncate, NULL },
-	{ "ext4_punch", EXT4, NULL, NEED_EXT4, 0, 1, NULL, op_punch, NULL },
+	{ "shmem_truncate", SHMEM, NULL, 0, 0, MARKS, NULL, op_truncate, NULL },
+	{ "shmem_punch", SHMEM, NULL, 0, 0, MARKS, NULL, op_punch, NULL },
+	{ "ext4_truncate", EXT4, NULL, NEED_EXT4, 0, MARKS, NULL, op_truncate, NULL },
+	{ "ext4_punch", EXT4, NULL, NEED_EXT4, 0, MARKS, NULL, op_punch, NULL },
 	{ "ksm", ANON, "ksm_merged", NEED_KSM, 0, 1, ksm_setup, op_ksm, NULL },
 	{ "userfaultfd", ANON, "userfaults", 0, 0, 1, uffd_setup, op_uffd,
 	  uffd_teardown },
@@ -1020,8 +1022,7 @@ static void race_operate(struct race *r, double seconds)
 	int c = 0;
 
 	while (race_now() < end && !race_get(r->res->errors)) {
-		/* Truncation and punching mark just the pages they replace. */
-		int whole = r->op->step != op_truncate && r->op->step != op_punch;
+		int whole = r->op->refaults == WHOLE;
 
 		if (whole)
 			race_busy(r, c, 0, CHUNK);
@@ -1204,10 +1205,10 @@ static void run_pair(const struct race_caller *caller, const struct race_op *op,
 	env.pair = 0;
 	if (caller->need & NEED_NB)
 		pm_write_long(NB, env.nb_saved[0]);
-	if (op->need & NEED_KSM)
+	if (op->need & NEED_KSM) {
 		pm_write_long(KSM "run", 2);	/* unmerge what is left */
-	if (op->need & NEED_KSM)
 		knobs_set(ksm_knobs, env.ksm_saved, 3);
+	}
 	if (st && !res->errors)
 		snprintf(res->why, sizeof(res->why), "pair died: status 0x%x", st);
 	else if (!res->errors && !res->ops)
