@@ -205,6 +205,8 @@ static int fi_cpuset_enter(struct __test_metadata *_metadata,
 {
 	char ctl[256], val[16];
 
+	if (pm_cpuset_wait_v2())
+		SKIP(return 1, "cpuset is held by a cgroup v1 hierarchy");
 	if (pm_read_str(CG2 "/cgroup.controllers", ctl, sizeof(ctl)) < 0 ||
 	    !strstr(ctl, "cpuset"))
 		SKIP(return 1, "no cgroup2 cpuset controller at " CG2);

@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -298,6 +299,70 @@ static inline long pm_first_misplaced(const int *status, const int *want,
 	for (i = 0; i < n; i++)
 		if (status[i] != want[i])
 			return (long)i;
+	return -1;
+}
+
+/*
+ * The cpuset controller's line of /proc/cgroups: the id of the hierarchy
+ * that holds it (0: cgroup v2) and its number of cgroups. 0, or -1.
+ */
+static inline int pm_cpuset_hierarchy(int *hier, int *ncgroups)
+{
+	char name[32];
+	int enabled, ret = -1;
+	FILE *f = fopen("/proc/cgroups", "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%*[^\n]\n") < 0) {	/* the header */
+		fclose(f);
+		return -1;
+	}
+	while (fscanf(f, "%31s %d %d %d", name, hier, ncgroups, &enabled) == 4)
+		if (!strcmp(name, "cpuset")) {
+			ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Unmount a cgroup v1 cpuset hierarchy whose child cgroups were removed,
+ * and give the controller back to cgroup v2. A v1 hierarchy is destroyed
+ * at umount only if no child cgroup is left; a removed one lingers until
+ * its last reference goes, so wait for that first. Else the hierarchy
+ * stays, unmounted, and keeps cpuset from v2 for good. 0, or -1.
+ */
+static inline int pm_cpuset_v1_umount(const char *mnt)
+{
+	int hier, ncg, tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (pm_cpuset_hierarchy(&hier, &ncg) || !hier || ncg <= 1)
+			break;
+		usleep(50000);
+	}
+	if (umount(mnt))
+		return -1;
+	for (tries = 0; tries < 100; tries++) {
+		if (!pm_cpuset_hierarchy(&hier, &ncg) && !hier)
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
+/* Wait (up to 5 s) for a v1 hierarchy going away to free cpuset: 0, or -1. */
+static inline int pm_cpuset_wait_v2(void)
+{
+	int hier, ncg, tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (!pm_cpuset_hierarchy(&hier, &ncg) && !hier)
+			return 0;
+		usleep(50000);
+	}
 	return -1;
 }
 
