@@ -22,7 +22,9 @@
  * userfaults, children), so a pair that did nothing fails.
  *
  * Usage: races [GLOB...] (caller.operation names); PM_RACE_SECONDS sets
- * the time of a pair (default 2; NUMA balancing pairs get twice that).
+ * the time of a pair (default 2; NUMA balancing pairs get twice that); a
+ * pair whose caller has not made RACE_MIN_CALLS calls by then runs on, up
+ * to race_limit().
  * Once the file PM_RACE_STOP_FILE names exists (make soak's end), the
  * pairs left are skipped.
  */
@@ -86,6 +88,7 @@ struct race_caller {
 struct race_result {
 	unsigned long ops, calls, moved, effect, bad_bytes;
 	unsigned long errors;
+	double seconds;		/* how long the race ran */
 	char why[256];
 };
 
@@ -132,6 +135,7 @@ static const long nb_fast[] = { 1, 50, 100, 400, 64 };
 /* The flags the threads of a pair share. */
 #define race_get(x)	__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define race_set(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+#define race_inc(x)	__atomic_add_fetch(&(x), 1, __ATOMIC_RELEASE)
 
 static void race_fail(struct race *r, const char *fmt, ...)
 {
@@ -802,7 +806,7 @@ static void *call_move_pages(void *arg)
 			k.nodes[j] = node;
 			k.after[j] = UNSET;
 		}
-		r->res->calls++;
+		race_inc(r->res->calls);
 		if (move_pages(pid, r->npages, k.pages, k.nodes, k.after,
 			       MPOL_MF_MOVE_ALL) < 0) {
 			if (!race_gone(pid))
@@ -835,7 +839,7 @@ static void *call_node_mask(struct race *r, int mbind_it)
 		race_seqs(r, k.s0);
 		if (race_where(r, &k, pid, k.before))
 			continue;
-		r->res->calls++;
+		race_inc(r->res->calls);
 		if (mbind_it)
 			ret = mbind(r->buf, LEN, MPOL_BIND, &to, PM_MAX_NODES,
 				    MPOL_MF_MOVE_ALL);
@@ -913,7 +917,7 @@ static void *call_compaction(void *arg)
 		if (race_frames(r, &k, k.pfn1))
 			race_fail(r, "pagemap: %s", strerror(errno));
 		race_seqs(r, k.s1);
-		r->res->calls++;
+		race_inc(r->res->calls);
 		for (j = 0; j < r->npages; j++)
 			r->res->moved += race_still(r, &k, j) && k.pfn0[j] &&
 					 k.pfn1[j] && k.pfn0[j] != k.pfn1[j];
@@ -937,7 +941,7 @@ static void *call_numa_balancing(void *arg)
 	for (i = 0; !race_get(r->stop); i++) {
 		if (sched_setaffinity(r->op_tid, sizeof(set[0]), &set[i & 1]))
 			race_fail(r, "sched_setaffinity: %s", strerror(errno));
-		r->res->calls++;
+		race_inc(r->res->calls);
 		usleep(300000);
 	}
 	return NULL;
@@ -1015,13 +1019,35 @@ static double race_now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* The operator's loop: each chunk in turn until the time is up. */
+/*
+ * A pair runs for its time and then on until the caller has made
+ * RACE_MIN_CALLS calls, one way and back at least, so that a slow guest
+ * still races them; but never beyond race_limit().
+ */
+#define RACE_MIN_CALLS	4
+
+static double race_limit(double seconds)
+{
+	return 3 * seconds + 4;
+}
+
+static int race_done(struct race *r, double start, double seconds)
+{
+	double t = race_now() - start;
+
+	if (t >= race_limit(seconds))
+		return 1;
+	/* Started calls: the one running now has not finished yet. */
+	return t >= seconds && race_get(r->res->calls) > RACE_MIN_CALLS;
+}
+
+/* The operator's loop: each chunk in turn until the pair is done. */
 static void race_operate(struct race *r, double seconds)
 {
-	double end = race_now() + seconds;
+	double start = race_now();
 	int c = 0;
 
-	while (race_now() < end && !race_get(r->res->errors)) {
+	while (!race_done(r, start, seconds) && !race_get(r->res->errors)) {
 		int whole = r->op->refaults == WHOLE;
 
 		if (whole)
@@ -1035,10 +1061,26 @@ static void race_operate(struct race *r, double seconds)
 	}
 }
 
+/*
+ * Run the pair on the CPUs of the two nodes, so that what it faults in
+ * lands on one of them: migrate_pages(2) moves only from one to the other.
+ */
+static void race_pin(struct race *r)
+{
+	cpu_set_t set[2];
+
+	pm_node_cpus(r->n0, &set[0]);
+	pm_node_cpus(r->n1, &set[1]);
+	CPU_OR(&set[0], &set[0], &set[1]);
+	if (CPU_COUNT(&set[0]) && sched_setaffinity(0, sizeof(set[0]), &set[0]))
+		race_fail(r, "sched_setaffinity: %s", strerror(errno));
+}
+
 static void race_pair(struct race *r, double seconds)
 {
 	pthread_t caller;
 	long nb_before;
+	double t;
 	int c;
 
 	r->psz = getpagesize();
@@ -1051,6 +1093,7 @@ static void race_pair(struct race *r, double seconds)
 		return;
 	}
 	r->op_tid = gettid();
+	race_pin(r);
 	if (race_map(r) || (r->op->setup && r->op->setup(r)))
 		return;
 	for (c = 0; c < NCHUNK; c++)
@@ -1067,9 +1110,11 @@ static void race_pair(struct race *r, double seconds)
 	 */
 	while (!race_get(r->ready))
 		usleep(1000);
+	t = race_now();
 	race_operate(r, seconds);
 	race_set(r->stop, 1);
 	pthread_join(caller, NULL);
+	r->res->seconds = race_now() - t;
 	if (r->caller->run == call_numa_balancing)
 		r->res->moved = numa_pages_migrated(r->op_tid) - nb_before;
 	for (c = 0; c < NCHUNK; c++)
@@ -1196,7 +1241,7 @@ static void run_pair(const struct race_caller *caller, const struct race_op *op,
 			.away = -1,
 		};
 
-		alarm(seconds + 120);
+		alarm(race_limit(seconds) + 120);
 		race_pair(&r, seconds);
 		_exit(0);
 	}
@@ -1217,12 +1262,12 @@ static void run_pair(const struct race_caller *caller, const struct race_op *op,
 		snprintf(res->why, sizeof(res->why), "%s moved no page", caller->name);
 	else if (!res->errors && op->effect && !res->effect)
 		snprintf(res->why, sizeof(res->why), "%s: no %s", op->name, op->effect);
-	ksft_print_msg("%s: %.0f s, %lu ops, %lu calls, %lu moved, %s %lu, %lu bad bytes%s%s\n",
-		       name, seconds, res->ops, res->calls, res->moved,
+	ksft_print_msg("%s: %.1f s, %lu ops, %lu calls, %lu moved, %s %lu, %lu bad bytes%s%s\n",
+		       name, res->seconds, res->ops, res->calls, res->moved,
 		       op->effect ? op->effect : "effect", res->effect,
 		       res->bad_bytes, res->why[0] ? ": " : "", res->why);
-	ksft_test_result(!res->why[0], "%s # ops=%lu moved=%lu %s=%lu bad=%lu%s%s\n",
-			 name, res->ops, res->moved,
+	ksft_test_result(!res->why[0], "%s # ops=%lu calls=%lu moved=%lu %s=%lu bad=%lu%s%s\n",
+			 name, res->ops, res->calls, res->moved,
 			 op->effect ? op->effect : "effect", res->effect,
 			 res->bad_bytes, res->why[0] ? " " : "", res->why);
 }
