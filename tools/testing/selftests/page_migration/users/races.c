@@ -1011,14 +1011,6 @@ static int race_map(struct race *r)
 	return 0;
 }
 
-static double race_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /*
  * A pair runs for its time and then on until the caller has made
  * RACE_MIN_CALLS calls, one way and back at least, so that a slow guest
@@ -1033,7 +1025,7 @@ static double race_limit(double seconds)
 
 static int race_done(struct race *r, double start, double seconds)
 {
-	double t = race_now() - start;
+	double t = pm_now() - start;
 
 	if (t >= race_limit(seconds))
 		return 1;
@@ -1044,7 +1036,7 @@ static int race_done(struct race *r, double start, double seconds)
 /* The operator's loop: each chunk in turn until the pair is done. */
 static void race_operate(struct race *r, double seconds)
 {
-	double start = race_now();
+	double start = pm_now();
 	int c = 0;
 
 	while (!race_done(r, start, seconds) && !race_get(r->res->errors)) {
@@ -1110,11 +1102,11 @@ static void race_pair(struct race *r, double seconds)
 	 */
 	while (!race_get(r->ready))
 		usleep(1000);
-	t = race_now();
+	t = pm_now();
 	race_operate(r, seconds);
 	race_set(r->stop, 1);
 	pthread_join(caller, NULL);
-	r->res->seconds = race_now() - t;
+	r->res->seconds = pm_now() - t;
 	if (r->caller->run == call_numa_balancing)
 		r->res->moved = numa_pages_migrated(r->op_tid) - nb_before;
 	for (c = 0; c < NCHUNK; c++)

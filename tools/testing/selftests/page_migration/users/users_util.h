@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "../pm_test.h"
 
@@ -300,6 +301,15 @@ static inline long pm_first_misplaced(const int *status, const int *want,
 		if (status[i] != want[i])
 			return (long)i;
 	return -1;
+}
+
+/* CLOCK_MONOTONIC in seconds. */
+static inline double pm_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
 /*
