@@ -22,9 +22,9 @@
  * userfaults, children), so a pair that did nothing fails.
  *
  * Usage: races [GLOB...] (caller.operation names); PM_RACE_SECONDS sets
- * the time of a pair (default 2; NUMA balancing pairs get twice that); a
- * pair whose caller has not made RACE_MIN_CALLS calls by then runs on, up
- * to race_limit().
+ * the time of a pair (default 2; NUMA balancing pairs get twice that);
+ * a pair whose caller has not finished RACE_MIN_CALLS calls by then runs
+ * on, up to race_limit().
  * Once the file PM_RACE_STOP_FILE names exists (make soak's end), the
  * pairs left are skipped.
  */
@@ -1012,11 +1012,11 @@ static int race_map(struct race *r)
 }
 
 /*
- * A pair runs for its time and then on until the caller has made
+ * A pair runs for its time and then on until the caller has finished
  * RACE_MIN_CALLS calls, one way and back at least, so that a slow guest
  * still races them; but never beyond race_limit().
  */
-#define RACE_MIN_CALLS	4
+#define RACE_MIN_CALLS	2
 
 static double race_limit(double seconds)
 {
@@ -1029,7 +1029,7 @@ static int race_done(struct race *r, double start, double seconds)
 
 	if (t >= race_limit(seconds))
 		return 1;
-	/* Started calls: the one running now has not finished yet. */
+	/* calls counts started ones: the one running now is not done. */
 	return t >= seconds && race_get(r->res->calls) > RACE_MIN_CALLS;
 }
 
