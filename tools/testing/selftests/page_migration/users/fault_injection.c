@@ -271,19 +271,14 @@ static long fi_free_kb(void)
 	return pages * (getpagesize() / 1024);
 }
 
-/* Poll cond (an expression) for up to 10 s; its last value. */
-#define FI_WAIT_FOR(cond) ({						\
-	int __i, __ok = 0;						\
-	for (__i = 0; __i < 100 && !(__ok = (cond)); __i++)		\
-		usleep(100000);						\
-	__ok;								\
-})
-
-/* Expect cond within 10 s; log how long it took, or fmt if never. */
+/* Expect cond within 10 s, polled; log how long it took, or fmt if never. */
 #define FI_EXPECT_WAIT(cond, what, fmt, ...) do {			\
 	double __t = pm_now();						\
+	int __i, __ok = 0;						\
 									\
-	EXPECT_TRUE(FI_WAIT_FOR(cond)) TH_LOG(fmt, ##__VA_ARGS__);	\
+	for (__i = 0; __i < 100 && !(__ok = (cond)); __i++)		\
+		usleep(100000);						\
+	EXPECT_TRUE(__ok) TH_LOG(fmt, ##__VA_ARGS__);			\
 	TH_LOG("%s after %.1f s", what, pm_now() - __t);		\
 } while (0)
 

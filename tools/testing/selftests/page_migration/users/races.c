@@ -1051,6 +1051,7 @@ static void race_operate(struct race *r, double seconds)
 		r->res->ops++;
 		c = (c + 1) % NCHUNK;
 	}
+	r->res->seconds = pm_now() - start;
 }
 
 /*
@@ -1072,7 +1073,6 @@ static void race_pair(struct race *r, double seconds)
 {
 	pthread_t caller;
 	long nb_before;
-	double t;
 	int c;
 
 	r->psz = getpagesize();
@@ -1102,11 +1102,9 @@ static void race_pair(struct race *r, double seconds)
 	 */
 	while (!race_get(r->ready))
 		usleep(1000);
-	t = pm_now();
 	race_operate(r, seconds);
 	race_set(r->stop, 1);
 	pthread_join(caller, NULL);
-	r->res->seconds = pm_now() - t;
 	if (r->caller->run == call_numa_balancing)
 		r->res->moved = numa_pages_migrated(r->op_tid) - nb_before;
 	for (c = 0; c < NCHUNK; c++)

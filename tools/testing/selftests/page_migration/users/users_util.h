@@ -337,6 +337,19 @@ static inline int pm_cpuset_hierarchy(int *hier, int *ncgroups)
 	return ret;
 }
 
+/* Wait (up to 5 s) for a v1 hierarchy going away to free cpuset: 0, or -1. */
+static inline int pm_cpuset_wait_v2(void)
+{
+	int hier, ncg, tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (!pm_cpuset_hierarchy(&hier, &ncg) && !hier)
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
 /*
  * Unmount a cgroup v1 cpuset hierarchy whose child cgroups were removed,
  * and give the controller back to cgroup v2. A v1 hierarchy is destroyed
@@ -355,25 +368,7 @@ static inline int pm_cpuset_v1_umount(const char *mnt)
 	}
 	if (umount(mnt))
 		return -1;
-	for (tries = 0; tries < 100; tries++) {
-		if (!pm_cpuset_hierarchy(&hier, &ncg) && !hier)
-			return 0;
-		usleep(50000);
-	}
-	return -1;
-}
-
-/* Wait (up to 5 s) for a v1 hierarchy going away to free cpuset: 0, or -1. */
-static inline int pm_cpuset_wait_v2(void)
-{
-	int hier, ncg, tries;
-
-	for (tries = 0; tries < 100; tries++) {
-		if (!pm_cpuset_hierarchy(&hier, &ncg) && !hier)
-			return 0;
-		usleep(50000);
-	}
-	return -1;
+	return pm_cpuset_wait_v2();
 }
 
 /* How many of want[0..n) are node. */
