@@ -89,7 +89,12 @@ struct race_result {
 	unsigned long ops, calls, moved, effect, bad_bytes;
 	unsigned long errors;
 	double seconds;		/* how long the race ran */
-	char why[256];
+	/* The last call's pages, by what became of them: race_moved(). */
+	struct race_last {
+		unsigned long moved, before, other, err, replaced;
+		int err_no;	/* the errno of the last of err */
+	} last;
+	char why[320];
 };
 
 struct race {
@@ -758,12 +763,25 @@ static int race_still(struct race *r, struct race_call *k, unsigned long i)
  */
 static unsigned long race_moved(struct race *r, struct race_call *k, int node)
 {
-	unsigned long i, n = 0;
+	struct race_last *last = &r->res->last;
+	unsigned long i;
 
-	for (i = 0; i < r->npages; i++)
-		n += race_still(r, k, i) && k->before[i] >= 0 &&
-		     k->before[i] != node && k->after[i] == node;
-	return n;
+	memset(last, 0, sizeof(*last));
+	for (i = 0; i < r->npages; i++) {
+		if (!race_still(r, k, i)) {
+			last->replaced++;
+		} else if (k->after[i] < 0) {
+			last->err++;
+			last->err_no = -k->after[i];
+		} else if (k->after[i] != node) {
+			last->other++;
+		} else if (k->before[i] >= 0 && k->before[i] != node) {
+			last->moved++;
+		} else {
+			last->before++;
+		}
+	}
+	return last->moved;
 }
 
 /* Where the region's pages of pid are (a move_pages() query): 0 or -1. */
@@ -1206,6 +1224,21 @@ static const char *need_name(int need)
 	return "no KSM (CONFIG_KSM)";
 }
 
+/* Why a pair moved nothing, with its caller's last call where it has one. */
+static void race_why_unmoved(struct race_result *res,
+			     const struct race_caller *caller)
+{
+	const struct race_last *last = &res->last;
+	int n = snprintf(res->why, sizeof(res->why), "%s moved no page",
+			 caller->name);
+
+	if (last->before + last->other + last->err + last->replaced)
+		snprintf(res->why + n, sizeof(res->why) - n,
+			 " (last call: %lu on the target already, %lu elsewhere, %lu %s, %lu replaced meanwhile)",
+			 last->before, last->other, last->err,
+			 strerror(last->err_no), last->replaced);
+}
+
 /* Run one pair in a child of its own; report its TAP line. */
 static void run_pair(const struct race_caller *caller, const struct race_op *op,
 		     double seconds, struct race_result *res)
@@ -1249,7 +1282,7 @@ static void run_pair(const struct race_caller *caller, const struct race_op *op,
 	else if (!res->errors && !res->ops)
 		snprintf(res->why, sizeof(res->why), "no operation done");
 	else if (!res->errors && !res->moved)
-		snprintf(res->why, sizeof(res->why), "%s moved no page", caller->name);
+		race_why_unmoved(res, caller);
 	else if (!res->errors && op->effect && !res->effect)
 		snprintf(res->why, sizeof(res->why), "%s: no %s", op->name, op->effect);
 	ksft_print_msg("%s: %.1f s, %lu ops, %lu calls, %lu moved, %s %lu, %lu bad bytes%s%s\n",
