@@ -133,7 +133,7 @@ run_entry() {
 
 echo "# kernel $(uname -r), nodes $(cat /sys/devices/system/node/online), guest ${SECTION:-main}"
 while IFS=$'\t' read -r name limit kind cmd; do
-	run_entry "$name" "$limit" "$kind" "$cmd"
+	run_entry "$name" "$((limit * ${PM_TIME_SCALE:-1}))" "$kind" "$cmd"
 done < <(plan_entries "${SECTION:-main}")
 stop_loads
 echo "# plan done: $n results"
