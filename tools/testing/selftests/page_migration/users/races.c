@@ -839,6 +839,27 @@ static void *call_move_pages(void *arg)
 	return NULL;
 }
 
+/*
+ * mbind(2) of the region to node.  Over an operation that leaves holes,
+ * one chunk at a time: a hole is EFAULT, before anything moves, to the
+ * whole call, and a slow operator can keep one open most of the time.
+ */
+static long race_mbind(struct race *r, int node)
+{
+	unsigned long to = 1UL << node;
+	int c, err = 0;
+
+	if (!r->op->holes)
+		return mbind(r->buf, LEN, MPOL_BIND, &to, PM_MAX_NODES,
+			     MPOL_MF_MOVE_ALL);
+	for (c = 0; c < NCHUNK; c++)
+		if (mbind(chunk(r, c), CHUNK, MPOL_BIND, &to, PM_MAX_NODES,
+			  MPOL_MF_MOVE_ALL) && errno != EFAULT)
+			err = errno;
+	errno = err;
+	return err ? -1 : 0;
+}
+
 /* mbind(2) (this process) and migrate_pages(2) (this one or the child). */
 static void *call_node_mask(struct race *r, int mbind_it)
 {
@@ -859,8 +880,7 @@ static void *call_node_mask(struct race *r, int mbind_it)
 			continue;
 		race_inc(r->res->calls);
 		if (mbind_it)
-			ret = mbind(r->buf, LEN, MPOL_BIND, &to, PM_MAX_NODES,
-				    MPOL_MF_MOVE_ALL);
+			ret = race_mbind(r, node);
 		else
 			ret = migrate_pages(pid, PM_MAX_NODES, &from, &to);
 		/* A hole in the region, for a while, is EFAULT to mbind(). */
