@@ -52,10 +52,22 @@ tally() {
 	}' "$logs"/*.log
 }
 
+# The first hung task or soft lockup gets every task's stack (sysrq-t)
+# on the console: who holds what the others wait for, and where.
+dumped=0
+dump_stuck_tasks() {
+	[ "$dumped" = 0 ] || return 0
+	dmesg | grep -qE 'blocked for more than|soft lockup' || return 0
+	echo "soak: a task hung or a CPU locked up: every task's stack follows (sysrq-t)"
+	echo t >/proc/sysrq-trigger
+	dumped=1
+}
+
 start=$SECONDS
 for ((m = 1; m <= minutes; m++)); do
 	sleep $((start + m * 60 - SECONDS))
 	echo "soak: $m/$minutes min: $(tally)"
+	dump_stuck_tasks
 done
 touch "$PM_LOAD_STOP"
 status=0

@@ -25,7 +25,10 @@ bash $REPO/scripts/guest-soak.sh
 JOB
 say "soak: $minutes min on $kernel-$FLAVOUR"
 set +e
-CMDLINE_EXTRA=${CMDLINE_EXTRA-debug_pagealloc=on page_owner=on} \
+# Stuck tasks and CPUs come with every CPU's backtrace.
+CMDLINE_EXTRA="${CMDLINE_EXTRA-debug_pagealloc=on page_owner=on} \
+sysctl.kernel.hung_task_all_cpu_backtrace=1 \
+sysctl.kernel.softlockup_all_cpu_backtrace=1" \
 DIMM=512 GUEST_TIMEOUT=$((minutes * 60 + 1200)) \
 	bash "$REPO/scripts/guest.sh" "$results" "$job"
 status=$?
