@@ -182,18 +182,8 @@ static int compact_pass(struct __test_metadata *_metadata, int pass)
 	return ret;
 }
 
-#define MEM_SYSFS	"/sys/devices/system/memory"
 #define OFFLINE_TRIES	4
-
-/* Base pages per memory block, or -1. */
-static long block_pages(long psz)
-{
-	char buf[32];
-
-	if (pm_read_str(MEM_SYSFS "/block_size_bytes", buf, sizeof(buf)) <= 0)
-		return -1;
-	return strtol(buf, NULL, 16) / psz;
-}
+#define MAX_BLOCKS	256
 
 /* Balloon (PG_offline) pages of memory block nr, from /proc/kpageflags. */
 static long block_balloon_pages(int fd, long nr, long bpages)
@@ -217,46 +207,26 @@ static long block_balloon_pages(int fd, long nr, long bpages)
 static long fullest_block(long bpages, const long *tried, int nr_tried,
 			  long *balloon)
 {
-	int fd = open("/proc/kpageflags", O_RDONLY), i;
-	long nr, count, best = -1;
-	char path[96], state[16];
-	struct dirent *e;
-	DIR *d;
+	int fd = open("/proc/kpageflags", O_RDONLY), i, b, nr_online;
+	long online[MAX_BLOCKS], count, best = -1;
 
 	*balloon = 0;
-	d = opendir(MEM_SYSFS);
-	if (fd < 0 || !d)
-		goto out;
-	while ((e = readdir(d))) {
-		if (sscanf(e->d_name, "memory%ld", &nr) != 1)
-			continue;
-		for (i = 0; i < nr_tried && tried[i] != nr; i++)
+	if (fd < 0)
+		return -1;
+	nr_online = pm_mem_blocks(online, MAX_BLOCKS, "online");
+	for (b = 0; b < nr_online; b++) {
+		for (i = 0; i < nr_tried && tried[i] != online[b]; i++)
 			;
-		snprintf(path, sizeof(path), MEM_SYSFS "/memory%ld/state", nr);
-		if (i < nr_tried || pm_read_str(path, state, sizeof(state)) <= 0 ||
-		    strncmp(state, "online", 6))
+		if (i < nr_tried)
 			continue;
-		count = block_balloon_pages(fd, nr, bpages);
+		count = block_balloon_pages(fd, online[b], bpages);
 		if (count > *balloon) {
 			*balloon = count;
-			best = nr;
+			best = online[b];
 		}
 	}
-out:
-	if (d)
-		closedir(d);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return best;
-}
-
-/* Write state to memory block nr: 0 or -errno. */
-static int block_set_state(long nr, const char *state)
-{
-	char path[96];
-
-	snprintf(path, sizeof(path), MEM_SYSFS "/memory%ld/state", nr);
-	return pm_write_str(path, state);
 }
 
 /*
@@ -264,9 +234,9 @@ static int block_set_state(long nr, const char *state)
  * trying the next fullest while a block will not go offline (it holds
  * unmovable pages). 0 once one went and came back, else -errno.
  */
-static int offline_pass(struct __test_metadata *_metadata, long psz)
+static int offline_pass(struct __test_metadata *_metadata)
 {
-	long tried[OFFLINE_TRIES], bpages = block_pages(psz), nr, balloon;
+	long tried[OFFLINE_TRIES], bpages = pm_mem_block_pages(), nr, balloon;
 	long migr0 = pm_vmstat("balloon_migrate");
 	int i, ret = -ENOENT;
 
@@ -275,12 +245,12 @@ static int offline_pass(struct __test_metadata *_metadata, long psz)
 		if (nr < 0)
 			break;
 		tried[i] = nr;
-		ret = block_set_state(nr, "offline");
+		ret = pm_mem_block_set(nr, "offline");
 		TH_LOG("offline memory%ld (%ld balloon pages): %d, balloon_migrate +%ld",
 		       nr, balloon, ret, pm_vmstat("balloon_migrate") - migr0);
 		if (ret)
 			continue;
-		ret = block_set_state(nr, "online");
+		ret = pm_mem_block_set(nr, "online");
 		if (ret)
 			TH_LOG("memory%ld would not come back online: %d", nr, ret);
 		return ret;
@@ -326,7 +296,7 @@ TEST_F_TIMEOUT(balloon, inflate_compact_deflate, 150)
 	}
 	if (pm_vmstat("balloon_migrate") == migr0) {
 		TH_LOG("%d compactions reached no balloon page", COMPACT_PASSES);
-		ASSERT_EQ(0, offline_pass(_metadata, self->psz));
+		ASSERT_EQ(0, offline_pass(_metadata));
 	}
 	ASSERT_LT(migr0, pm_vmstat("balloon_migrate"))
 		TH_LOG("no balloon page was migrated");

@@ -7,9 +7,11 @@
 #ifndef PM_TEST_H
 #define PM_TEST_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <numa.h>
 #include <numaif.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +231,58 @@ static inline long pm_file_field(const char *path, const char *key)
 	}
 	fclose(f);
 	return v;
+}
+
+/* Memory blocks, for the tests that offline them. */
+#define PM_MEM_SYSFS	"/sys/devices/system/memory"
+
+/* Base pages per memory block, or -1 without memory hotplug sysfs. */
+static inline long pm_mem_block_pages(void)
+{
+	char buf[32];
+
+	if (pm_read_str(PM_MEM_SYSFS "/block_size_bytes", buf, sizeof(buf)) <= 0)
+		return -1;
+	return strtol(buf, NULL, 16) / getpagesize();
+}
+
+/* Is memory block nr in state ("online", "offline")? */
+static inline bool pm_mem_block_is(long nr, const char *state)
+{
+	char path[96], buf[32];
+
+	snprintf(path, sizeof(path), PM_MEM_SYSFS "/memory%ld/state", nr);
+	if (pm_read_str(path, buf, sizeof(buf)) <= 0)
+		return false;
+	buf[strcspn(buf, "\n")] = 0;
+	return !strcmp(buf, state);
+}
+
+/* Write state ("offline", "online_movable" ...) to block nr: 0 or -errno. */
+static inline int pm_mem_block_set(long nr, const char *state)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), PM_MEM_SYSFS "/memory%ld/state", nr);
+	return pm_write_str(path, state);
+}
+
+/* The numbers of up to max memory blocks now in state: how many. */
+static inline int pm_mem_blocks(long *nrs, int max, const char *state)
+{
+	DIR *d = opendir(PM_MEM_SYSFS);
+	struct dirent *e;
+	int n = 0;
+	long nr;
+
+	if (!d)
+		return 0;
+	while (n < max && (e = readdir(d)))
+		if (sscanf(e->d_name, "memory%ld", &nr) == 1 &&
+		    pm_mem_block_is(nr, state))
+			nrs[n++] = nr;
+	closedir(d);
+	return n;
 }
 
 /* A /proc/vmstat counter, or -1 when the kernel has no such counter. */

@@ -8,7 +8,6 @@
  * every byte is intact.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -18,7 +17,6 @@
 #include "../../kselftest_harness.h"
 #include "../pm_test.h"
 
-#define MEM_SYSFS	"/sys/devices/system/memory"
 #define MAX_BLOCKS	64
 #define ANON_MB		160
 #define FILE_MB		32
@@ -27,74 +25,14 @@
 
 FIXTURE(hotremove)
 {
-	int blocks[MAX_BLOCKS];
+	long blocks[MAX_BLOCKS];
 	int nr_blocks;
-	unsigned long block_pages;
+	long block_pages;
 	size_t psz;
 	char *anon, *file, *shm;
 	int fd;
 	int mounted;
 };
-
-static int read_sysfs(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-	return 0;
-}
-
-static int write_sysfs(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
-static int block_state(int block, const char *want_or_set, int set)
-{
-	char path[128], buf[64];
-
-	snprintf(path, sizeof(path), MEM_SYSFS "/memory%d/state", block);
-	if (set)
-		return write_sysfs(path, want_or_set);
-	if (read_sysfs(path, buf, sizeof(buf)))
-		return -1;
-	return strcmp(buf, want_or_set) == 0;
-}
-
-/* The DIMM's blocks: the ones that are offline when the test starts. */
-static int find_offline_blocks(int *blocks)
-{
-	struct dirent *de;
-	DIR *d = opendir(MEM_SYSFS);
-	int n = 0, b;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && n < MAX_BLOCKS) {
-		if (sscanf(de->d_name, "memory%d", &b) == 1 &&
-		    block_state(b, "offline", 0) == 1)
-			blocks[n++] = b;
-	}
-	closedir(d);
-	return n;
-}
 
 static int run(const char *cmd)
 {
@@ -105,23 +43,20 @@ static int run(const char *cmd)
 
 FIXTURE_SETUP(hotremove)
 {
-	char buf[64], path[128];
 	int i;
 
 	self->psz = getpagesize();
 	self->fd = -1;
-	if (read_sysfs(MEM_SYSFS "/block_size_bytes", buf, sizeof(buf)))
+	self->block_pages = pm_mem_block_pages();
+	if (self->block_pages <= 0)
 		SKIP(return, "no memory hotplug sysfs");
-	self->block_pages = strtoul(buf, NULL, 16) / self->psz;
-	self->nr_blocks = find_offline_blocks(self->blocks);
+	/* The DIMM's blocks: the ones that are offline when the test starts. */
+	self->nr_blocks = pm_mem_blocks(self->blocks, MAX_BLOCKS, "offline");
 	if (!self->nr_blocks)
 		SKIP(return, "no offline memory block: boot the guest with a DIMM (DIMM=512)");
-	for (i = 0; i < self->nr_blocks; i++) {
-		snprintf(path, sizeof(path), MEM_SYSFS "/memory%d/state",
-			 self->blocks[i]);
-		ASSERT_EQ(0, write_sysfs(path, "online_movable"))
-			TH_LOG("memory%d: online_movable failed", self->blocks[i]);
-	}
+	for (i = 0; i < self->nr_blocks; i++)
+		ASSERT_EQ(0, pm_mem_block_set(self->blocks[i], "online_movable"))
+			TH_LOG("memory%ld: online_movable failed", self->blocks[i]);
 	ASSERT_EQ(0, run("mkfs.ext4 -q -F /dev/ram0 >/dev/null 2>&1"));
 	mkdir(MNT, 0755);
 	ASSERT_EQ(0, mount("/dev/ram0", MNT, "ext4", 0, NULL));
@@ -144,7 +79,7 @@ FIXTURE_TEARDOWN(hotremove)
 		umount(MNT);
 	/* Leave the DIMM online for whoever comes next. */
 	for (i = 0; i < self->nr_blocks; i++)
-		block_state(self->blocks[i], "online_movable", 1);
+		pm_mem_block_set(self->blocks[i], "online_movable");
 }
 
 /* How many pages of [buf, buf+len) sit in the test's memory blocks. */
@@ -208,11 +143,11 @@ TEST_F_TIMEOUT(hotremove, offline_moves_anon_pagecache_and_shmem, 480)
 				    self->nr_blocks);
 
 	for (i = 0; i < self->nr_blocks; i++) {
-		ret = block_state(self->blocks[i], "offline", 1);
-		ASSERT_EQ(0, ret) TH_LOG("offlining memory%d: %s", self->blocks[i],
+		ret = pm_mem_block_set(self->blocks[i], "offline");
+		ASSERT_EQ(0, ret) TH_LOG("offlining memory%ld: %s", self->blocks[i],
 					 strerror(-ret));
-		ASSERT_EQ(1, block_state(self->blocks[i], "offline", 0))
-			TH_LOG("memory%d is not offline", self->blocks[i]);
+		ASSERT_TRUE(pm_mem_block_is(self->blocks[i], "offline"))
+			TH_LOG("memory%ld is not offline", self->blocks[i]);
 	}
 
 	after = pages_on_blocks(self, self->anon, ANON_MB << 20) +
