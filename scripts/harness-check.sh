@@ -41,6 +41,37 @@ expect "warning" splat "$(log_verdict \
 expect "lockdep" splat "$(log_verdict \
 	'WARNING: possible circular locking dependency detected')"
 
+# soak-report.sh on a made-up soak, its guest exit STATUS, a sed EDIT of
+# a clean soak.summary and console LINEs: "pass" or "fail", and "no
+# summary" unless the summary printed, which it must either way.
+soak_verdict() {
+	local status=$1 edit=$2
+	shift 2
+	mkdir -p "$tmp/soak"
+	printf '%s\n' pairs=3 failed_pairs=0 ops=9 moved=100 trinity_syscalls=50 \
+		failed_runs=0 corrupted_bytes=0 leaked_isolated=0 |
+		sed "$edit" >"$tmp/soak/soak.summary"
+	printf '%s\r\n' "$@" >"$tmp/soak/console.log"
+	if bash "$REPO/scripts/soak-report.sh" "$tmp/soak" "$status" test >"$tmp/soak/out"; then
+		echo pass
+	else
+		echo fail
+	fi
+	grep -q "hung tasks" "$tmp/soak/out" || echo "no summary"
+}
+
+boot='Linux version 6.1'
+expect "soak, clean" pass "$(soak_verdict 0 '' "$boot")"
+expect "soak, soft lockup" fail "$(soak_verdict 0 '' "$boot" \
+	'watchdog: BUG: soft lockup - CPU#3 stuck for 21s! [stress-ng-numa:549]')"
+expect "soak, hung task" fail "$(soak_verdict 0 '' "$boot" \
+	'INFO: task stress-ng:542 blocked for more than 61 seconds.')"
+expect "soak, guest failed" fail "$(soak_verdict 1 '' "$boot")"
+expect "soak, corrupted" fail "$(soak_verdict 0 's/^corrupted_bytes=0/corrupted_bytes=4/' "$boot")"
+expect "soak, leaked" fail "$(soak_verdict 0 's/^leaked_isolated=0/leaked_isolated=-1/' "$boot")"
+expect "soak, no trinity" fail "$(soak_verdict 0 's/^trinity_syscalls=50/trinity_syscalls=0/' "$boot")"
+expect "soak, empty summary" fail "$(soak_verdict 0 '/pairs/d; /moved/d; /corrupted/d; /leaked/d; /trinity/d; /ops/d; /failed/d' "$boot")"
+
 # The guest's view of a checkout: under /root it is bound back over the
 # tmpfs; one with a space in its path is refused before booting.
 expect "checkout under /root" "/root/x /root/x/build" \

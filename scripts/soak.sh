@@ -34,26 +34,4 @@ DIMM=512 GUEST_TIMEOUT=$((minutes * 60 + 1200)) \
 status=$?
 set -e
 
-summary=$results/soak.summary
-value() { sed -n "s/^$1=//p" "$summary" 2>/dev/null | head -n 1; }
-# check-log.sh exits 1 when it finds some: the summary must still print.
-splats=$(bash "$REPO/scripts/check-log.sh" "$results/console.log" | wc -l || true)
-hung=$(grep -c "blocked for more than" "$results/console.log" || true)
-echo
-echo "soak summary ($kernel-$FLAVOUR, $minutes min, $results):"
-printf '  %-22s %s\n' \
-	"race pairs" "$(value pairs) ($(value failed_pairs) failed)" \
-	"operations" "$(value ops)" \
-	"pages moved" "$(value moved)" \
-	"trinity syscalls" "$(value trinity_syscalls)" \
-	"failed load runs" "$(value failed_runs)" \
-	"corrupted bytes" "$(value corrupted_bytes) (must be 0)" \
-	"leaked isolated pages" "$(value leaked_isolated) (must be 0)" \
-	"splats" "$splats (must be 0)" \
-	"hung tasks" "$hung (must be 0)"
-[ "$splats" = 0 ] || bash "$REPO/scripts/check-log.sh" "$results/console.log" | sed 's/^/  splat: /'
-nonzero() { [ "$(value "$1")" -gt 0 ] 2>/dev/null; }
-[ "$status" = 0 ] && [ -f "$summary" ] && [ "$(value corrupted_bytes)" = 0 ] &&
-	nonzero pairs && nonzero moved && nonzero trinity_syscalls &&
-	[ "$(value leaked_isolated)" = 0 ] && [ "$(value failed_pairs)" = 0 ] &&
-	[ "$(value failed_runs)" = 0 ] && [ "$splats" = 0 ] && [ "$hung" = 0 ]
+bash "$REPO/scripts/soak-report.sh" "$results" "$status" "$kernel-$FLAVOUR, $minutes min"
