@@ -1049,15 +1049,22 @@ static int race_map(struct race *r)
 }
 
 /*
- * A pair runs for its time and then on until the caller has finished
- * RACE_MIN_CALLS calls, one way and back at least, so that a slow guest
- * still races them; but never beyond race_limit().
+ * A pair runs for its time and then on, in overtime, until the caller
+ * has finished RACE_MIN_CALLS calls, one way and back at least, and
+ * moved a page (NUMA balancing's are counted only at the end), so that
+ * a slow guest still races them; but never beyond race_limit().
  */
 #define RACE_MIN_CALLS	2
 
 static double race_limit(double seconds)
 {
 	return 3 * seconds + 4;
+}
+
+/* Has the caller a move to its name?  NUMA balancing's count at the end. */
+static int race_counted_a_move(struct race *r)
+{
+	return race_get(r->res->moved) || r->caller->run == call_numa_balancing;
 }
 
 static int race_done(struct race *r, double start, double seconds)
@@ -1067,18 +1074,39 @@ static int race_done(struct race *r, double start, double seconds)
 	if (t >= race_limit(seconds))
 		return 1;
 	/* calls counts started ones: the one running now is not done. */
-	return t >= seconds && race_get(r->res->calls) > RACE_MIN_CALLS;
+	return t >= seconds && race_get(r->res->calls) > RACE_MIN_CALLS &&
+	       race_counted_a_move(r);
+}
+
+/*
+ * In overtime with no move counted yet, the operator waits for each new
+ * call before its next operation: under a slow kernel an operator that
+ * replaces every chunk during every call would leave no move to count.
+ */
+static void race_pace(struct race *r, double start, double seconds,
+		      unsigned long *calls_seen)
+{
+	if (pm_now() - start < seconds || race_counted_a_move(r))
+		return;
+	while (race_get(r->res->calls) == *calls_seen &&
+	       !race_done(r, start, seconds) && !race_get(r->res->errors))
+		usleep(1000);
+	*calls_seen = race_get(r->res->calls);
 }
 
 /* The operator's loop: each chunk in turn until the pair is done. */
 static void race_operate(struct race *r, double seconds)
 {
+	unsigned long calls_seen = 0;
 	double start = pm_now();
 	int c = 0;
 
 	while (!race_done(r, start, seconds) && !race_get(r->res->errors)) {
 		int whole = r->op->refaults == WHOLE;
 
+		race_pace(r, start, seconds, &calls_seen);
+		if (race_done(r, start, seconds))
+			break;
 		if (whole)
 			race_busy(r, c, 0, CHUNK);
 		if (r->op->step(r, c))
