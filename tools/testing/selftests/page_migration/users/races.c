@@ -23,8 +23,9 @@
  *
  * Usage: races [GLOB...] (caller.operation names); PM_RACE_SECONDS sets
  * the time of a pair (default 2; NUMA balancing pairs get twice that);
- * a pair whose caller has not finished RACE_MIN_CALLS calls by then runs
- * on, up to race_limit().
+ * a pair whose caller has not finished RACE_MIN_CALLS calls, or has no
+ * move to count, by then runs on, up to race_limit(), its operator
+ * waiting for each new call until a move counts.
  * Once the file PM_RACE_STOP_FILE names exists (make soak's end), the
  * pairs left are skipped.
  */
