@@ -24,7 +24,12 @@
 
 #define MAXNODE		(8 * sizeof(unsigned long) + 1)
 #define PROACTIVE	"/proc/sys/vm/compaction_proactiveness"
-#define ZBLK_PER_2M	32	/* zram blocks written per 2 MiB of anon */
+/*
+ * zram blocks written per 2 MiB of anon.  A zspage holds many blocks, so
+ * only every few writes allocate; at 32 a loaded KASAN guest left half
+ * the 2 MiB blocks without a zsmalloc page.
+ */
+#define ZBLK_PER_2M	128
 
 /* Free blocks of order >= 9 on node, counted in 2 MiB units. */
 static long high_order_free(int node)
