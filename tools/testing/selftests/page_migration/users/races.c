@@ -1068,11 +1068,12 @@ static int race_counted_a_move(struct race *r)
 	return race_get(r->res->moved) || r->caller->run == call_numa_balancing;
 }
 
+/* Is the pair over: an error, its limit, or its time and work done? */
 static int race_done(struct race *r, double start, double seconds)
 {
 	double t = pm_now() - start;
 
-	if (t >= race_limit(seconds))
+	if (race_get(r->res->errors) || t >= race_limit(seconds))
 		return 1;
 	/* calls counts started ones: the one running now is not done. */
 	return t >= seconds && race_get(r->res->calls) > RACE_MIN_CALLS &&
@@ -1090,7 +1091,7 @@ static void race_pace(struct race *r, double start, double seconds,
 	if (pm_now() - start < seconds || race_counted_a_move(r))
 		return;
 	while (race_get(r->res->calls) == *calls_seen &&
-	       !race_done(r, start, seconds) && !race_get(r->res->errors))
+	       !race_done(r, start, seconds))
 		usleep(1000);
 	*calls_seen = race_get(r->res->calls);
 }
@@ -1102,7 +1103,7 @@ static void race_operate(struct race *r, double seconds)
 	double start = pm_now();
 	int c = 0;
 
-	while (!race_done(r, start, seconds) && !race_get(r->res->errors)) {
+	while (!race_done(r, start, seconds)) {
 		int whole = r->op->refaults == WHOLE;
 
 		race_pace(r, start, seconds, &calls_seen);
