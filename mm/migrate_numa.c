@@ -43,6 +43,8 @@ struct move_run {
 	int node;			/* target, or NUMA_NO_NODE if none */
 	unsigned long first;		/* index of the run's first entry */
 	struct list_head folios;	/* isolated folios of the run */
+	bool lru_drained;		/* this CPU's LRU batches drained */
+	bool lru_disabled;		/* every CPU's LRU batches are off */
 };
 
 /* Write @value into status[first] .. status[end - 1]. */
@@ -117,6 +119,38 @@ static int queue_page_for_node(struct mm_struct *mm, unsigned long addr,
 out_unlock:
 	mmap_read_unlock(mm);
 	return err;
+}
+
+/*
+ * Queue entry @addr as queue_page_for_node() does.  A folio still in a
+ * per-CPU LRU batch is not on the LRU and cannot be isolated: only then
+ * are batches drained, first this CPU's (where the folios this task just
+ * faulted in or moved sit), then every CPU's, turning them off for the
+ * rest of the call; the entry is tried again after each.  Draining every
+ * CPU's up front costs an expedited RCU grace period and a work item on
+ * every CPU, far more than moving a few pages.  A batch can still hold a
+ * reference on a folio isolated before that; migrate_pages() drains
+ * every CPU's batches if one keeps a folio from moving.
+ */
+static int queue_entry(struct move_run *run, struct mm_struct *mm,
+		       unsigned long addr, int node, bool move_all)
+{
+	int err;
+
+	err = queue_page_for_node(mm, addr, node, &run->folios, move_all);
+	if (err != -EBUSY || run->lru_disabled)
+		return err;
+	if (!run->lru_drained) {
+		lru_add_drain();
+		run->lru_drained = true;
+		err = queue_page_for_node(mm, addr, node, &run->folios,
+					  move_all);
+		if (err != -EBUSY)
+			return err;
+	}
+	lru_cache_disable();
+	run->lru_disabled = true;
+	return queue_page_for_node(mm, addr, node, &run->folios, move_all);
 }
 
 /*
@@ -195,7 +229,6 @@ static int do_pages_move(struct mm_struct *mm, nodemask_t task_nodes,
 	int node, flush_err, err = 0;
 
 	INIT_LIST_HEAD(&run.folios);
-	lru_cache_disable();
 	for (i = 0; i < nr_pages; i++) {
 		err = read_request(pages, nodes, i, &addr, &node);
 		if (!err)
@@ -211,8 +244,7 @@ static int do_pages_move(struct mm_struct *mm, nodemask_t task_nodes,
 			run.first = i;
 		}
 
-		err = queue_page_for_node(mm, addr, node, &run.folios,
-					  move_all);
+		err = queue_entry(&run, mm, addr, node, move_all);
 		if (err > 0)
 			continue;
 		/* The man page knows no -EEXIST. */
@@ -235,7 +267,8 @@ static int do_pages_move(struct mm_struct *mm, nodemask_t task_nodes,
 	if (err >= 0)
 		err = flush_err;
 out:
-	lru_cache_enable();
+	if (run.lru_disabled)
+		lru_cache_enable();
 	return err;
 }
 

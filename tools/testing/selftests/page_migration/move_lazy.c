@@ -282,23 +282,10 @@ TEST_F(lazy, pinned_pages_stay_and_the_touch_succeeds)
 /* A private tracefs instance with mm_migrate_pages on, or NULL. */
 static const char *lazy_trace_open(char *dir, size_t len)
 {
-	static const char *const roots[] = { "/sys/kernel/tracing",
-					     "/sys/kernel/debug/tracing" };
-	char knob[256];
-	int i;
-
-	for (i = 0; i < (int)ARRAY_SIZE(roots); i++) {
-		snprintf(dir, len, "%s/instances/pm_move_lazy", roots[i]);
-		rmdir(dir);
-		if (mkdir(dir, 0700))
-			continue;
-		snprintf(knob, sizeof(knob),
-			 "%s/events/migrate/mm_migrate_pages/enable", dir);
-		if (!pm_write_str(knob, "1"))
-			return dir;
-		rmdir(dir);
-	}
-	return NULL;
+	if (pm_trace_open(dir, len, "pm_move_lazy",
+			  "migrate/mm_migrate_pages", NULL))
+		return NULL;
+	return dir;
 }
 
 /* Sum of nr_succeeded over the trace's mm_migrate_pages with reason. */

@@ -19,7 +19,7 @@
 
 #define NR_PAGES	64
 #define SEED		83
-#define INSTANCE	"instances/pm_move_single"
+#define INSTANCE	"pm_move_single"
 
 FIXTURE(single)
 {
@@ -38,11 +38,7 @@ static atomic_int spin_stop;
 /* Keep our mm live on another CPU until told to stop. */
 static void *spin(void *arg)
 {
-	cpu_set_t cpus;
-
-	CPU_ZERO(&cpus);
-	CPU_SET((int)(long)arg, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	pm_pin_to((int)(long)arg);
 	while (!atomic_load(&spin_stop))
 		;
 	return NULL;
@@ -51,64 +47,21 @@ static void *spin(void *arg)
 /* A tracefs instance with tlb_flush on for this task only, or -1. */
 static int trace_open(FIXTURE_DATA(single) *self)
 {
-	static const char *const roots[] = { "/sys/kernel/tracing",
-					     "/sys/kernel/debug/tracing" };
-	char knob[256], filter[64];
-	int i;
+	char filter[64];
 
 	snprintf(filter, sizeof(filter), "common_pid == %d", getpid());
-	for (i = 0; i < (int)ARRAY_SIZE(roots); i++) {
-		snprintf(self->dir, sizeof(self->dir), "%s/" INSTANCE,
-			 roots[i]);
-		rmdir(self->dir);
-		if (mkdir(self->dir, 0700))
-			continue;
-		snprintf(knob, sizeof(knob), "%s/events/tlb/tlb_flush/filter",
-			 self->dir);
-		if (!pm_write_str(knob, filter)) {
-			snprintf(knob, sizeof(knob),
-				 "%s/events/tlb/tlb_flush/enable", self->dir);
-			if (!pm_write_str(knob, "1"))
-				return 0;
-		}
-		rmdir(self->dir);
-	}
-	self->dir[0] = 0;
-	return -1;
-}
-
-/* Trace lines that contain what. */
-static long trace_count(FIXTURE_DATA(single) *self, const char *what)
-{
-	char path[256], line[512];
-	long n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/trace", self->dir);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		n += !!strstr(line, what);
-	fclose(f);
-	return n;
+	return pm_trace_open(self->dir, sizeof(self->dir), INSTANCE,
+			     "tlb/tlb_flush", filter);
 }
 
 FIXTURE_SETUP(single)
 {
-	cpu_set_t cpus;
-
 	pm_pick_nodes(&self->node_a, &self->node_b);
 	if (self->node_a < 0)
 		SKIP(return, "needs two NUMA nodes with memory");
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		SKIP(return, "needs two CPUs");
 	/* The mover stays on one CPU, the spinner on another. */
-	self->cpu = sched_getcpu();
-	self->other_cpu = self->cpu ? 0 : 1;
-	CPU_ZERO(&cpus);
-	CPU_SET(self->cpu, &cpus);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	if (pm_pin_here(&self->cpu, &self->other_cpu))
+		SKIP(return, "needs two CPUs");
 	self->psz = getpagesize();
 	self->buf = mmap(NULL, NR_PAGES * self->psz, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -147,8 +100,8 @@ TEST_F(single, page_moved_alone_flushes_only_its_entry)
 	for (i = 0; i < NR_PAGES; i++)
 		PM_MOVE_OK(self->buf + i * self->psz, 1, self->psz,
 			   self->node_b, self->status, 0, "one page alone");
-	whole = trace_count(self, "pages:-1 reason:local shootdown");
-	own = trace_count(self, "pages:1 reason:local mm shootdown");
+	whole = pm_trace_count(self->dir, "pages:-1 reason:local shootdown");
+	own = pm_trace_count(self->dir, "pages:1 reason:local mm shootdown");
 	TH_LOG("%d single-page moves: %ld whole-TLB and %ld one-page local flushes",
 	       NR_PAGES, whole, own);
 	EXPECT_EQ(0, whole);

@@ -147,8 +147,10 @@ static inline long pm_where(void *addr, unsigned long npages, size_t stride,
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <linux/kernel-page-flags.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -158,6 +160,29 @@ static inline long pm_where(void *addr, unsigned long npages, size_t stride,
  * SKIP(); the body starts with this so that a skip stays a skip.
  */
 #define PM_RETURN_IF_SKIPPED() do { if (_metadata->skip) return; } while (0)
+
+/* Pin the calling thread to cpu: 0, or -1 with errno. */
+static inline int pm_pin_to(int cpu)
+{
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(cpu, &cpus);
+	return sched_setaffinity(0, sizeof(cpus), &cpus);
+}
+
+/*
+ * Pin the caller to the CPU it runs on, in *cpu, and pick another CPU
+ * for a second thread, in *other: 0, or -1 with fewer than two CPUs.
+ */
+static inline int pm_pin_here(int *cpu, int *other)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return -1;
+	*cpu = sched_getcpu();
+	*other = *cpu ? 0 : 1;
+	return pm_pin_to(*cpu);
+}
 
 /* Write a string to a sysfs/procfs file: 0 or -errno. */
 static inline int pm_write_str(const char *path, const char *val)
@@ -210,6 +235,54 @@ static inline long pm_read_long(const char *path)
 	if (pm_read_str(path, buf, sizeof(buf)) <= 0)
 		return -1;
 	return strtol(buf, NULL, 0);
+}
+
+/*
+ * A private tracefs instance "name" with event ("system/event") on, and
+ * its filter set if filter is not NULL: 0 with the instance's folder in
+ * dir, or -1 when tracefs or the event is missing.
+ */
+static inline int pm_trace_open(char *dir, size_t len, const char *name,
+				const char *event, const char *filter)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing",
+					     "/sys/kernel/debug/tracing" };
+	char knob[512];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(dir, len, "%s/instances/%s", roots[i], name);
+		rmdir(dir);
+		if (mkdir(dir, 0700))
+			continue;
+		snprintf(knob, sizeof(knob), "%s/events/%s/filter", dir, event);
+		if (!filter || !pm_write_str(knob, filter)) {
+			snprintf(knob, sizeof(knob), "%s/events/%s/enable",
+				 dir, event);
+			if (!pm_write_str(knob, "1"))
+				return 0;
+		}
+		rmdir(dir);
+	}
+	dir[0] = 0;
+	return -1;
+}
+
+/* Lines of the instance's trace that contain what, or -1. */
+static inline long pm_trace_count(const char *dir, const char *what)
+{
+	char path[512], line[1024];
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, what);
+	fclose(f);
+	return n;
 }
 
 /* Value of "key value" or "key: value" in a file (vmstat, meminfo). */
