@@ -8,6 +8,8 @@
 #   KERNEL=ours|stock, STOCK=1, FLAVOUR=debug|release|kasan
 #   NODES=2 CPUS_PER_NODE=2 MEM_PER_NODE=2048 (MiB)
 #   DIMM=0 (MiB of hot-pluggable memory on the last node; 0 for none)
+#   PREALLOC=0 (1: the host backs all guest RAM before boot, so that no
+#     guest access pays for the host's first touch: make bench)
 #   GUEST_TIMEOUT=1800 (s; a guest still running then is killed)
 #   ACCEL=tcg (kvm only when asked for)
 #   CMDLINE_EXTRA= (more kernel parameters)
@@ -24,6 +26,8 @@ mem=${MEM_PER_NODE:-2048}
 dimm=${DIMM:-0}
 timeout=${GUEST_TIMEOUT:-1800}
 accel=${ACCEL:-tcg}
+backend_opts=""
+[ "${PREALLOC:-0}" = 1 ] && backend_opts=",prealloc=on"
 
 [ -f "$image" ] || die "no kernel at $image; build it with: make kernel KERNEL=$kernel FLAVOUR=$flavour"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing; run 'make setup' as root"
@@ -32,11 +36,11 @@ qemu_numa_args() {
 	local i first
 	for ((i = 0; i < nodes; i++)); do
 		first=$((i * cpn))
-		echo "-object memory-backend-ram,id=mem$i,size=${mem}M"
+		echo "-object memory-backend-ram,id=mem$i,size=${mem}M$backend_opts"
 		echo "-numa node,nodeid=$i,cpus=$first-$((first + cpn - 1)),memdev=mem$i"
 	done
 	if [ "$dimm" -gt 0 ]; then
-		echo "-object memory-backend-ram,id=dimm0mem,size=${dimm}M"
+		echo "-object memory-backend-ram,id=dimm0mem,size=${dimm}M$backend_opts"
 		echo "-device pc-dimm,id=dimm0,memdev=dimm0mem,node=$((nodes - 1))"
 	fi
 }
