@@ -126,9 +126,10 @@ out_unlock:
  * per-CPU LRU batch is not on the LRU and cannot be isolated: only then
  * are batches drained, first this CPU's (where the folios this task just
  * faulted in or moved sit), then every CPU's, turning them off for the
- * rest of the call; the entry is tried again after each.  Draining every
- * CPU's up front costs an expedited RCU grace period and a work item on
- * every CPU, far more than moving a few pages.  A batch can still hold a
+ * rest of the call; the entry is tried again after each.  Turning them
+ * off up front, as stock does, costs an expedited RCU grace period, which
+ * interrupts every CPU, and a drain work item on each CPU with pages in
+ * its batches: far more than moving a few pages.  A batch can still hold a
  * reference on a folio isolated before that; migrate_pages() drains
  * every CPU's batches if one keeps a folio from moving.
  */

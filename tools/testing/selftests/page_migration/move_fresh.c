@@ -5,8 +5,9 @@
  * until that batch is drained.  move_pages() drains batches only when a
  * page it must move is in one: its own CPU's first, every CPU's if that
  * was not enough.  So fresh pages of either CPU move, and a page moved
- * back and forth moves every time without a work item on other CPUs
- * (stock 6.1 drains every CPU's batches on every call).
+ * back and forth moves every time, waiting for no RCU grace period and
+ * queueing no drain work (stock 6.1 turns every CPU's batches off on
+ * every call: an expedited grace period, and drain work where needed).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -23,6 +24,8 @@
 #define INSTANCE	"pm_move_fresh"
 #define QUEUE_WORK	"workqueue/workqueue_queue_work"
 #define DRAIN_WORK	"function=lru_add_drain_per_cpu"
+#define EXP_GP		"rcu/rcu_exp_grace_period"
+#define EXP_GP_WAIT	" snap\n"	/* a caller of synchronize_rcu_expedited() */
 
 /* Bind the range to node (first touch), or to both nodes. */
 static int bind_to(void *buf, size_t len, int node, int other)
@@ -34,20 +37,69 @@ static int bind_to(void *buf, size_t len, int node, int other)
 	return mbind(buf, len, MPOL_BIND, &mask, sizeof(mask) * 8, 0);
 }
 
+/*
+ * A thread on another CPU that faults the pages in on request and stays
+ * alive: a thread's exit gives back its stack with MADV_DONTNEED, which
+ * drains its CPU's LRU batches.
+ */
 struct filler {
+	pthread_t th;
+	int req[2], done[2];	/* pipes: "f" to fill, EOF to end; "d" done */
 	char *buf;
 	size_t len;
 	int cpu;
 };
 
-static void *fill_on_cpu(void *arg)
+static void *filler_main(void *arg)
 {
 	struct filler *f = arg;
+	char ok = pm_pin_to(f->cpu) ? 'e' : 'd', c;
 
-	if (pm_pin_to(f->cpu))
-		return (void *)1L;
-	pm_fill(f->buf, f->len, SEED);
+	while (read(f->req[0], &c, 1) == 1) {
+		if (ok == 'd')
+			pm_fill(f->buf, f->len, SEED);
+		if (write(f->done[1], &ok, 1) != 1)
+			break;
+	}
 	return NULL;
+}
+
+static int filler_start(struct filler *f, int cpu)
+{
+	f->cpu = cpu;
+	if (pipe(f->req))
+		return -1;
+	if (pipe(f->done)) {
+		close(f->req[0]);
+		close(f->req[1]);
+		return -1;
+	}
+	if (!pthread_create(&f->th, NULL, filler_main, f))
+		return 0;
+	close(f->req[0]);
+	close(f->req[1]);
+	close(f->done[0]);
+	close(f->done[1]);
+	return -1;
+}
+
+/* Fault in f->buf on the filler's CPU: 0 or -1. */
+static int filler_fill(struct filler *f)
+{
+	char c;
+
+	if (write(f->req[1], "f", 1) != 1 || read(f->done[0], &c, 1) != 1)
+		return -1;
+	return c == 'd' ? 0 : -1;
+}
+
+static void filler_stop(struct filler *f)
+{
+	close(f->req[1]);
+	pthread_join(f->th, NULL);
+	close(f->req[0]);
+	close(f->done[0]);
+	close(f->done[1]);
 }
 
 /* Pages of the range that /proc/kpageflags does not show on the LRU. */
@@ -69,6 +121,8 @@ FIXTURE(fresh)
 	size_t psz;
 	int cpu, other_cpu;
 	char *buf;
+	struct filler filler;
+	bool filling;
 	int status[NR_FRESH];
 };
 
@@ -88,10 +142,16 @@ FIXTURE_SETUP(fresh)
 	if (pm_pin_here(&self->cpu, &self->other_cpu))
 		SKIP(return, "needs two CPUs");
 	self->psz = getpagesize();
+	if (variant->other_cpu) {
+		ASSERT_EQ(0, filler_start(&self->filler, self->other_cpu));
+		self->filling = true;
+	}
 }
 
 FIXTURE_TEARDOWN(fresh)
 {
+	if (self->filling)
+		filler_stop(&self->filler);
 	if (self->buf)
 		munmap(self->buf, NR_FRESH * self->psz);
 }
@@ -100,13 +160,11 @@ FIXTURE_TEARDOWN(fresh)
  * Map and fault in NR_FRESH pages on node A, from the variant's CPU,
  * until some of them are still in that CPU's LRU batch.  Another task
  * may drain every batch meanwhile; a few tries get past that.
+ * Return: how many are in the batch, or -1 on a failed call.
  */
 static int map_fresh(FIXTURE_DATA(fresh) *self, bool other_cpu)
 {
 	size_t len = NR_FRESH * self->psz;
-	struct filler f = { .len = len };
-	pthread_t th;
-	void *ret;
 	int try, off = 0;
 
 	for (try = 0; try < FRESH_TRIES && !off; try++) {
@@ -121,11 +179,14 @@ static int map_fresh(FIXTURE_DATA(fresh) *self, bool other_cpu)
 		if (madvise(self->buf, len, MADV_NOHUGEPAGE) ||
 		    bind_to(self->buf, len, self->node_a, -1))
 			return -1;
-		f.buf = self->buf;
-		f.cpu = other_cpu ? self->other_cpu : self->cpu;
-		if (pthread_create(&th, NULL, fill_on_cpu, &f) ||
-		    pthread_join(th, &ret) || ret)
-			return -1;
+		if (other_cpu) {
+			self->filler.buf = self->buf;
+			self->filler.len = len;
+			if (filler_fill(&self->filler))
+				return -1;
+		} else {
+			pm_fill(self->buf, len, SEED);
+		}
 		off = off_lru(self->buf, NR_FRESH, self->psz);
 	}
 	return off;
@@ -209,32 +270,37 @@ TEST_F(trips, a_page_moves_every_time)
 
 /*
  * The moved page sits in the mover's own LRU batch before each next
- * trip, so no trip needs other CPUs' batches drained.  The control:
- * mbind(MPOL_MF_MOVE) drains every CPU's batches on every kernel, and
- * the trace must see its work items.
+ * trip, so a local drain frees it: no trip waits for an expedited RCU
+ * grace period or queues drain work.  The control: mbind(MPOL_MF_MOVE)
+ * turns the batches off on every kernel, which waits for an expedited
+ * grace period, and the trace must see that.
  */
-TEST_F(trips, trips_queue_no_drain_on_other_cpus)
+TEST_F(trips, trips_need_no_grace_period_or_drain)
 {
 	unsigned long mask = 1UL << self->node_b;
+	long gp, drains, control;
 	char filter[64];
-	long trips, control;
 
 	PM_RETURN_IF_SKIPPED();
 	snprintf(filter, sizeof(filter), "common_pid == %d", getpid());
 	if (pm_trace_open(self->dir, sizeof(self->dir), INSTANCE, QUEUE_WORK,
-			  filter))
-		SKIP(return, "no tracefs instance with %s", QUEUE_WORK);
+			  filter) ||
+	    pm_trace_enable(self->dir, EXP_GP, filter))
+		SKIP(return, "no tracefs instance with %s and %s", QUEUE_WORK,
+		     EXP_GP);
 	round_trips(_metadata, self);
-	trips = pm_trace_count(self->dir, DRAIN_WORK);
+	gp = pm_trace_count(self->dir, EXP_GP_WAIT);
+	drains = pm_trace_count(self->dir, DRAIN_WORK);
 	/* The last trip went to node A. */
 	ASSERT_EQ(0, mbind(self->buf, self->psz, MPOL_BIND, &mask,
 			   sizeof(mask) * 8, MPOL_MF_MOVE))
 		TH_LOG("mbind(MPOL_MF_MOVE): %s", strerror(errno));
-	control = pm_trace_count(self->dir, DRAIN_WORK) - trips;
-	TH_LOG("%d trips queued %ld LRU drain work items; mbind(MOVE) %ld",
-	       NR_TRIPS, trips, control);
-	ASSERT_LT(0, control) TH_LOG("the trace saw no drain work at all");
-	EXPECT_EQ(0, trips);
+	control = pm_trace_count(self->dir, EXP_GP_WAIT) - gp;
+	TH_LOG("%d trips: %ld expedited grace periods, %ld LRU drain work items; mbind(MOVE): %ld grace periods",
+	       NR_TRIPS, gp, drains, control);
+	ASSERT_LT(0, control) TH_LOG("the trace saw no grace period at all");
+	EXPECT_EQ(0, gp);
+	EXPECT_EQ(0, drains);
 	PM_ASSERT_WHERE(self->buf, 1, self->psz, self->node_b, self->status,
 			"after mbind(MOVE)");
 	PM_ASSERT_CONTENT(self->buf, self->psz, SEED, self->psz,

@@ -238,16 +238,35 @@ static inline long pm_read_long(const char *path)
 }
 
 /*
- * A private tracefs instance "name" with event ("system/event") on, and
- * its filter set if filter is not NULL: 0 with the instance's folder in
- * dir, or -1 when tracefs or the event is missing.
+ * Turn on event ("system/event") in the tracefs instance dir, with its
+ * filter set first if filter is not NULL: 0 or -errno.
+ */
+static inline int pm_trace_enable(const char *dir, const char *event,
+				  const char *filter)
+{
+	char knob[512];
+	int err;
+
+	if (filter) {
+		snprintf(knob, sizeof(knob), "%s/events/%s/filter", dir, event);
+		err = pm_write_str(knob, filter);
+		if (err)
+			return err;
+	}
+	snprintf(knob, sizeof(knob), "%s/events/%s/enable", dir, event);
+	return pm_write_str(knob, "1");
+}
+
+/*
+ * A private tracefs instance "name" with event on, as pm_trace_enable()
+ * does: 0 with the instance's folder in dir, or -1 when tracefs or the
+ * event is missing.
  */
 static inline int pm_trace_open(char *dir, size_t len, const char *name,
 				const char *event, const char *filter)
 {
 	static const char *const roots[] = { "/sys/kernel/tracing",
 					     "/sys/kernel/debug/tracing" };
-	char knob[512];
 	int i;
 
 	for (i = 0; i < 2; i++) {
@@ -255,13 +274,8 @@ static inline int pm_trace_open(char *dir, size_t len, const char *name,
 		rmdir(dir);
 		if (mkdir(dir, 0700))
 			continue;
-		snprintf(knob, sizeof(knob), "%s/events/%s/filter", dir, event);
-		if (!filter || !pm_write_str(knob, filter)) {
-			snprintf(knob, sizeof(knob), "%s/events/%s/enable",
-				 dir, event);
-			if (!pm_write_str(knob, "1"))
-				return 0;
-		}
+		if (!pm_trace_enable(dir, event, filter))
+			return 0;
 		rmdir(dir);
 	}
 	dir[0] = 0;
