@@ -7,8 +7,8 @@
 
 export FLAVOUR=${FLAVOUR:-release}
 # Guest RAM the host has not touched yet costs a host page fault on the
-# guest's first access: the case that first uses fresh pages (hugetlb
-# pool pages, say) would pay for it, and not the next.  Back it all first.
+# guest's first access, which the case that first uses it would pay for
+# and the next not.  Back it all first.
 export PREALLOC=${PREALLOC:-1}
 SECONDS_PER_CASE=${BENCH_SECONDS:-4}
 MIB=${BENCH_MIB:-64}
