@@ -138,20 +138,19 @@ static int queue_entry(struct move_run *run, struct mm_struct *mm,
 {
 	int err;
 
-	err = queue_page_for_node(mm, addr, node, &run->folios, move_all);
-	if (err != -EBUSY || run->lru_disabled)
-		return err;
-	if (!run->lru_drained) {
-		lru_add_drain();
-		run->lru_drained = true;
+	for (;;) {
 		err = queue_page_for_node(mm, addr, node, &run->folios,
 					  move_all);
-		if (err != -EBUSY)
+		if (err != -EBUSY || run->lru_disabled)
 			return err;
+		if (!run->lru_drained) {
+			lru_add_drain();
+			run->lru_drained = true;
+		} else {
+			lru_cache_disable();
+			run->lru_disabled = true;
+		}
 	}
-	lru_cache_disable();
-	run->lru_disabled = true;
-	return queue_page_for_node(mm, addr, node, &run->folios, move_all);
 }
 
 /*
