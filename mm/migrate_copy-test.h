@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * KUnit cases for mm/migrate_copy.c: how a batch is cut into copy jobs,
- * and a batch copied by several threads, byte for byte.  Included at the
+ * KUnit cases for mm/migrate_copy.c: how a batch is claimed in chunks,
+ * how many helpers it gets, and a batch copied by several threads, byte
+ * for byte.  Included at the
  * end of that file when CONFIG_MIGRATE_KUNIT_TEST is set.
  */
 #ifndef _MM_MIGRATE_COPY_TEST_H
@@ -71,26 +72,15 @@ static int copy_test_alloc(struct copy_test_batch *b,
 	return 0;
 }
 
-static struct copy_job *copy_test_jobs(struct kunit *test, unsigned int n)
-{
-	struct copy_job *jobs = kunit_kcalloc(test, n, sizeof(*jobs),
-					      GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, jobs);
-	return jobs;
-}
-
 static struct copy_cursor copy_test_start(struct copy_test_batch *b)
 {
 	return (struct copy_cursor){ .dst = b->dst[0], .src = b->src[0] };
 }
 
-/* Index of the folio and page a job starts at, past any used-up folio. */
-static void copy_test_where(struct copy_test_batch *b,
-			    const struct copy_job *job, unsigned int *folio,
-			    unsigned long *page)
+/* Index of the folio and page a claim starts at, past a used-up folio. */
+static void copy_test_where(struct copy_test_batch *b, struct copy_cursor c,
+			    unsigned int *folio, unsigned long *page)
 {
-	struct copy_cursor c = job->from;
 	unsigned int i;
 
 	copy_cursor_settle(&c);
@@ -101,96 +91,97 @@ static void copy_test_where(struct copy_test_batch *b,
 	*page = c.page;
 }
 
-static void copy_test_expect_job(struct kunit *test, struct copy_test_batch *b,
-				 const struct copy_job *job, unsigned int folio,
-				 unsigned long page, unsigned long nr_pages)
+static void migrate_copy_test_claim_empty(struct kunit *test)
 {
-	unsigned int at_folio;
-	unsigned long at_page;
+	struct copy_cursor none = { }, from;
+	struct copy_share share;
 
-	copy_test_where(b, job, &at_folio, &at_page);
-	KUNIT_EXPECT_EQ(test, at_folio, folio);
-	KUNIT_EXPECT_EQ(test, at_page, page);
-	KUNIT_EXPECT_EQ(test, job->nr_pages, nr_pages);
+	copy_share_init(&share, none, 0, 4);
+	KUNIT_EXPECT_EQ(test, copy_claim(&share, &from), 0UL);
+	KUNIT_EXPECT_EQ(test, copy_nr_helpers(4, 0, 4), 0U);
 }
 
-static void migrate_copy_test_plan_empty(struct kunit *test)
-{
-	struct copy_job *jobs = copy_test_jobs(test, 4);
-	struct copy_cursor none = { };
-
-	KUNIT_EXPECT_EQ(test, copy_plan(jobs, 4, none, 0), 0U);
-}
-
-/* Where a job should start, and how many pages it should copy. */
-struct copy_test_share {
+/* Where a claim should start, and how many pages it should get. */
+struct copy_test_claim {
 	unsigned int folio;
 	unsigned long page, nr_pages;
 };
 
-/* Plan folios of @orders for @nr_jobs threads; expect @want, in order. */
-static void copy_test_plan(struct kunit *test, const unsigned int *orders,
-			   unsigned int nr_folios, unsigned int nr_jobs,
-			   const struct copy_test_share *want,
-			   unsigned int nr_want)
+/*
+ * Claim folios of @orders in chunks of @chunk pages until none is left;
+ * expect @want, in order, and then nothing.
+ */
+static void copy_test_claims(struct kunit *test, const unsigned int *orders,
+			     unsigned int nr_folios, unsigned long chunk,
+			     const struct copy_test_claim *want,
+			     unsigned int nr_want)
 {
-	struct copy_job *jobs = copy_test_jobs(test, nr_jobs);
 	struct copy_test_batch b;
-	unsigned int i;
+	struct copy_share share;
+	struct copy_cursor from;
+	unsigned long page;
+	unsigned int i, folio;
 
 	if (copy_test_alloc(&b, orders, nr_folios))
 		kunit_skip(test, "no free folios");
-	KUNIT_EXPECT_EQ(test, copy_plan(jobs, nr_jobs, copy_test_start(&b),
-					b.nr_pages), nr_want);
-	for (i = 0; i < nr_want; i++)
-		copy_test_expect_job(test, &b, &jobs[i], want[i].folio,
-				     want[i].page, want[i].nr_pages);
+	copy_share_init(&share, copy_test_start(&b), b.nr_pages, chunk);
+	for (i = 0; i < nr_want; i++) {
+		KUNIT_EXPECT_EQ(test, copy_claim(&share, &from),
+				want[i].nr_pages);
+		copy_test_where(&b, from, &folio, &page);
+		KUNIT_EXPECT_EQ(test, folio, want[i].folio);
+		KUNIT_EXPECT_EQ(test, page, want[i].page);
+	}
+	KUNIT_EXPECT_EQ(test, copy_claim(&share, &from), 0UL);
+	KUNIT_EXPECT_EQ(test, share.left, 0UL);
 	copy_test_free(&b);
 }
 
-static void migrate_copy_test_plan_one(struct kunit *test)
+static void migrate_copy_test_claim_one(struct kunit *test)
 {
 	static const unsigned int orders[] = { 0 };
-	static const struct copy_test_share want[] = { { 0, 0, 1 } };
+	static const struct copy_test_claim want[] = { { 0, 0, 1 } };
 
-	copy_test_plan(test, orders, ARRAY_SIZE(orders), 4, want,
-		       ARRAY_SIZE(want));
+	copy_test_claims(test, orders, ARRAY_SIZE(orders), 4, want,
+			 ARRAY_SIZE(want));
+	KUNIT_EXPECT_EQ(test, copy_nr_helpers(4, 1, 4), 0U);
 }
 
-/* 1 + 4 + 1 + 2 pages in three jobs: 3, 3 and 2, cutting the order-2. */
-static void migrate_copy_test_plan_uneven(struct kunit *test)
+/* 1 + 4 + 1 + 2 pages in chunks of 3: the order-2 folio is cut. */
+static void migrate_copy_test_claim_uneven(struct kunit *test)
 {
 	static const unsigned int orders[] = { 0, 2, 0, 1 };
-	static const struct copy_test_share want[] = {
+	static const struct copy_test_claim want[] = {
 		{ 0, 0, 3 }, { 1, 2, 3 }, { 3, 0, 2 },
 	};
 
-	copy_test_plan(test, orders, ARRAY_SIZE(orders), 3, want,
-		       ARRAY_SIZE(want));
+	copy_test_claims(test, orders, ARRAY_SIZE(orders), 3, want,
+			 ARRAY_SIZE(want));
 }
 
-/* More threads than pages: one page each, no empty job. */
-static void migrate_copy_test_plan_more_threads(struct kunit *test)
-{
-	static const unsigned int orders[] = { 0, 0 };
-	static const struct copy_test_share want[] = {
-		{ 0, 0, 1 }, { 1, 0, 1 },
-	};
-
-	copy_test_plan(test, orders, ARRAY_SIZE(orders), 8, want,
-		       ARRAY_SIZE(want));
-}
-
-/* One large folio shared by three threads: 2, 1 and 1 of its pages. */
-static void migrate_copy_test_plan_one_large(struct kunit *test)
+/* One large folio in chunks of 3: 3 of its pages, then the last. */
+static void migrate_copy_test_claim_one_large(struct kunit *test)
 {
 	static const unsigned int orders[] = { 2 };
-	static const struct copy_test_share want[] = {
-		{ 0, 0, 2 }, { 0, 2, 1 }, { 0, 3, 1 },
+	static const struct copy_test_claim want[] = {
+		{ 0, 0, 3 }, { 0, 3, 1 },
 	};
 
-	copy_test_plan(test, orders, ARRAY_SIZE(orders), 3, want,
-		       ARRAY_SIZE(want));
+	copy_test_claims(test, orders, ARRAY_SIZE(orders), 3, want,
+			 ARRAY_SIZE(want));
+}
+
+/* Helpers: one per thread beside the caller, no more than chunks. */
+static void migrate_copy_test_nr_helpers(struct kunit *test)
+{
+	/* More threads than folios (and chunks): one helper for two. */
+	KUNIT_EXPECT_EQ(test, copy_nr_helpers(8, 2, 1), 1U);
+	KUNIT_EXPECT_EQ(test, copy_nr_helpers(8, 512, 64), 7U);
+	KUNIT_EXPECT_EQ(test, copy_nr_helpers(3, 512, 64), 2U);
+	/* 130 pages are three chunks, the last of two pages. */
+	KUNIT_EXPECT_EQ(test, copy_nr_helpers(8, 130, 64), 2U);
+	KUNIT_EXPECT_EQ(test, copy_nr_helpers(1, 512, 64), 0U);
+	KUNIT_EXPECT_EQ(test, copy_nr_helpers(8, 64, 64), 0U);
 }
 
 /* Automatic mode: try both ways, then the faster, probing the other. */
@@ -252,13 +243,42 @@ static unsigned long copy_test_bad_pages(struct copy_test_batch *b)
 	return bad;
 }
 
-/* The whole copy, on three threads: every byte lands, workers did some. */
+/* Two helpers and no caller: they copy every chunk, byte for byte. */
+static void migrate_copy_test_helpers_copy(struct kunit *test)
+{
+	static const unsigned int orders[] = { 0, 2, 0, 1, 3 };
+	long worker0 = atomic_long_read(&copy_worker_pages);
+	struct copy_helper *helpers;
+	struct copy_test_batch b;
+	struct copy_share share;
+
+	if (!copy_wq)
+		kunit_skip(test, "no copy workqueue");
+	helpers = kunit_kcalloc(test, 2, sizeof(*helpers), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, helpers);
+	if (copy_test_alloc(&b, orders, ARRAY_SIZE(orders)))
+		kunit_skip(test, "no free folios");
+	copy_test_fill(&b);
+	copy_share_init(&share, copy_test_start(&b), b.nr_pages, 3);
+	copy_helpers_start(helpers, 2, &share,
+			   numa_node_id());
+	flush_work(&helpers[0].work);
+	flush_work(&helpers[1].work);
+
+	KUNIT_EXPECT_EQ(test, share.left, 0UL);
+	KUNIT_EXPECT_EQ(test, copy_test_bad_pages(&b), 0UL);
+	/* Others may migrate meanwhile: at least ours were counted. */
+	KUNIT_EXPECT_GE(test, atomic_long_read(&copy_worker_pages) - worker0,
+			(long)b.nr_pages);
+	copy_test_free(&b);
+}
+
+/* The whole copy, on three threads in chunks of a page: every byte. */
 static void migrate_copy_test_copy_all(struct kunit *test)
 {
 	static const unsigned int orders[] = { 0, 2, 0, 1, 3 };
 	unsigned long min_bytes = READ_ONCE(copy_min_bytes);
 	unsigned long threads = READ_ONCE(copy_threads);
-	long worker0 = atomic_long_read(&copy_worker_pages);
 	long batches0 = atomic_long_read(&copy_parallel_batches);
 	struct copy_test_batch b;
 
@@ -269,14 +289,14 @@ static void migrate_copy_test_copy_all(struct kunit *test)
 	copy_test_fill(&b);
 	WRITE_ONCE(copy_min_bytes, PAGE_SIZE);
 	WRITE_ONCE(copy_threads, 3);
+	WRITE_ONCE(copy_chunk_pages, 1);
 	migrate_copy_folios(b.dst[0], b.src[0], b.nr_pages);
+	WRITE_ONCE(copy_chunk_pages, COPY_CHUNK_PAGES);
 	WRITE_ONCE(copy_threads, threads);
 	WRITE_ONCE(copy_min_bytes, min_bytes);
 
 	KUNIT_EXPECT_EQ(test, copy_test_bad_pages(&b), 0UL);
-	/* 16 pages in three shares: the workers copied the last two. */
-	KUNIT_EXPECT_GE(test, atomic_long_read(&copy_worker_pages) - worker0,
-			10L);
+	/* Shared out; who copied which chunk is the scheduler's choice. */
 	KUNIT_EXPECT_GE(test,
 			atomic_long_read(&copy_parallel_batches) - batches0,
 			1L);
@@ -284,12 +304,13 @@ static void migrate_copy_test_copy_all(struct kunit *test)
 }
 
 static struct kunit_case migrate_copy_test_cases[] = {
-	KUNIT_CASE(migrate_copy_test_plan_empty),
-	KUNIT_CASE(migrate_copy_test_plan_one),
-	KUNIT_CASE(migrate_copy_test_plan_uneven),
-	KUNIT_CASE(migrate_copy_test_plan_more_threads),
-	KUNIT_CASE(migrate_copy_test_plan_one_large),
+	KUNIT_CASE(migrate_copy_test_claim_empty),
+	KUNIT_CASE(migrate_copy_test_claim_one),
+	KUNIT_CASE(migrate_copy_test_claim_uneven),
+	KUNIT_CASE(migrate_copy_test_claim_one_large),
+	KUNIT_CASE(migrate_copy_test_nr_helpers),
 	KUNIT_CASE(migrate_copy_test_auto_pick),
+	KUNIT_CASE(migrate_copy_test_helpers_copy),
 	KUNIT_CASE(migrate_copy_test_copy_all),
 	{}
 };

@@ -3,20 +3,23 @@
  * Page migration, contents step: copy the pages of a batch of src folios
  * to their dst folios.
  *
- * A batch that holds at least copy_min_bytes is cut into even shares of
- * base pages, "copy jobs", one per thread; a share may start or end in
- * the middle of a large folio.  The caller copies the first share
- * itself, the others run as work items of an unbound workqueue on CPUs
- * of the target node, and the caller waits for them.  Smaller batches,
- * and callers that cannot sleep, copy alone, exactly as before.
+ * A batch that holds at least copy_min_bytes is shared: its pages are
+ * claimed in chunks of COPY_CHUNK_PAGES base pages (a chunk may start or
+ * end in the middle of a large folio) by the caller and by helpers, work
+ * items of an unbound workqueue on CPUs of the target node, until none is
+ * left.  The caller starts at once and never waits for a helper that has
+ * not started: it cancels those, and waits only for the chunks in
+ * flight.  A helper that starts late, or whose CPU is busy, costs at most
+ * a chunk.  Smaller batches, and callers that cannot sleep, copy alone,
+ * exactly as before.
  *
  * The knobs and counters live in /sys/kernel/mm/migrate/:
  *   copy_threads           0 (automatic: the CPUs of the target node,
  *                          at most COPY_AUTO_MAX_THREADS, while sharing
- *                          pays) or 1..32
+ *                          pays) or 1..32, the caller included
  *   copy_min_bytes         PAGE_SIZE..1 GiB, one PMD-sized THP by default
- *   copy_worker_pages      base pages copied by workers (read only)
- *   copy_parallel_batches  batches split across threads (read only)
+ *   copy_worker_pages      base pages copied by helpers (read only)
+ *   copy_parallel_batches  batches shared with helpers (read only)
  *   copy_auto_solo_batches large batches automatic mode copied alone,
  *                          sharing being slower (read only)
  *
@@ -28,6 +31,7 @@
 #include <linux/math64.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
 #include <linux/sysfs.h>
 #include <linux/timekeeping.h>
 #include <linux/topology.h>
@@ -38,9 +42,15 @@
 #define COPY_MAX_THREADS	32
 #define COPY_AUTO_MAX_THREADS	8
 #define COPY_MIN_BYTES_LIMIT	SZ_1G
+/*
+ * Pages per claim: small enough that a helper preempted mid-chunk holds
+ * the batch up by little, large enough that the lock is taken rarely.
+ */
+#define COPY_CHUNK_PAGES	64
 
 static unsigned long copy_threads;
 static unsigned long copy_min_bytes = SZ_2M;
+static unsigned long copy_chunk_pages = COPY_CHUNK_PAGES;
 static atomic_long_t copy_worker_pages = ATOMIC_LONG_INIT(0);
 static atomic_long_t copy_parallel_batches = ATOMIC_LONG_INIT(0);
 static atomic_long_t copy_auto_solo_batches = ATOMIC_LONG_INIT(0);
@@ -74,11 +84,18 @@ struct copy_cursor {
 	unsigned long page;
 };
 
-/* One thread's share of the batch. */
-struct copy_job {
+/* The pages of a batch not claimed yet, shared by all who copy it. */
+struct copy_share {
+	spinlock_t lock;		/* guards next and left */
+	struct copy_cursor next;	/* the first page not claimed */
+	unsigned long left;		/* pages not claimed */
+	unsigned long chunk;		/* pages per claim */
+};
+
+/* A helper: a work item that copies chunks of @share. */
+struct copy_helper {
 	struct work_struct work;
-	struct copy_cursor from;
-	unsigned long nr_pages;
+	struct copy_share *share;
 };
 
 /* Past the end of its pair, @c moves to the start of the next one. */
@@ -107,52 +124,111 @@ static void copy_cursor_advance(struct copy_cursor *c, unsigned long nr)
 	}
 }
 
-/*
- * Cut @nr_pages pages from @start into at most @nr_jobs even shares, the
- * first ones a page longer when they do not divide evenly.
- * Return: the number of jobs filled in, 0 for an empty batch.
- */
-static unsigned int copy_plan(struct copy_job *jobs, unsigned int nr_jobs,
-			      struct copy_cursor start, unsigned long nr_pages)
+static void copy_share_init(struct copy_share *share,
+			    struct copy_cursor start, unsigned long nr_pages,
+			    unsigned long chunk)
 {
-	unsigned long share, longer;
-	unsigned int i;
-
-	if (!nr_pages || !nr_jobs)
-		return 0;
-	nr_jobs = min_t(unsigned long, nr_jobs, nr_pages);
-	share = nr_pages / nr_jobs;
-	longer = nr_pages % nr_jobs;
-	for (i = 0; i < nr_jobs; i++) {
-		jobs[i].from = start;
-		jobs[i].nr_pages = share + (i < longer);
-		copy_cursor_advance(&start, jobs[i].nr_pages);
-	}
-	return nr_jobs;
+	spin_lock_init(&share->lock);
+	share->next = start;
+	share->left = nr_pages;
+	share->chunk = max(chunk, 1UL);
 }
 
-/* Copy one share.  Sleeps only between pages, never for a single one. */
-static void copy_job_run(const struct copy_job *job)
+/*
+ * Claim the next chunk of @share: its start in *@from.
+ * Return: the pages claimed, 0 when none is left.
+ */
+static unsigned long copy_claim(struct copy_share *share,
+				struct copy_cursor *from)
 {
-	struct copy_cursor c = job->from;
-	unsigned long left = job->nr_pages;
+	unsigned long nr;
 
-	while (left) {
-		copy_cursor_settle(&c);
-		copy_highpage(folio_page(c.dst, c.page),
-			      folio_page(c.src, c.page));
-		c.page++;
-		if (--left)
+	spin_lock(&share->lock);
+	nr = min(share->left, share->chunk);
+	if (nr) {
+		*from = share->next;
+		copy_cursor_advance(&share->next, nr);
+		share->left -= nr;
+	}
+	spin_unlock(&share->lock);
+	return nr;
+}
+
+/*
+ * How many helpers to ask for: one per thread but the caller's, and no
+ * more than there are chunks for them beside the caller's first.
+ */
+static unsigned int copy_nr_helpers(unsigned int threads,
+				    unsigned long nr_pages,
+				    unsigned long chunk)
+{
+	unsigned long chunks = DIV_ROUND_UP(nr_pages, max(chunk, 1UL));
+
+	if (threads < 2 || chunks < 2)
+		return 0;
+	return min_t(unsigned long, threads, chunks) - 1;
+}
+
+/* Copy @nr pages from @from.  Sleeps only between pages. */
+static void copy_run(struct copy_cursor from, unsigned long nr)
+{
+	while (nr) {
+		copy_cursor_settle(&from);
+		copy_highpage(folio_page(from.dst, from.page),
+			      folio_page(from.src, from.page));
+		from.page++;
+		if (--nr)
 			cond_resched();
 	}
 }
 
-static void copy_work_fn(struct work_struct *work)
+/*
+ * Copy chunks of @share until none is left.
+ * Return: the pages this thread copied.
+ */
+static unsigned long copy_share_drain(struct copy_share *share)
 {
-	struct copy_job *job = container_of(work, struct copy_job, work);
+	struct copy_cursor from;
+	unsigned long nr, done = 0;
 
-	copy_job_run(job);
-	atomic_long_add(job->nr_pages, &copy_worker_pages);
+	while ((nr = copy_claim(share, &from))) {
+		copy_run(from, nr);
+		done += nr;
+	}
+	return done;
+}
+
+static void copy_helper_fn(struct work_struct *work)
+{
+	struct copy_helper *helper = container_of(work, struct copy_helper,
+						  work);
+
+	atomic_long_add(copy_share_drain(helper->share), &copy_worker_pages);
+}
+
+static void copy_helpers_start(struct copy_helper *helpers, unsigned int nr,
+			       struct copy_share *share, int nid)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		helpers[i].share = share;
+		INIT_WORK(&helpers[i].work, copy_helper_fn);
+		queue_work_node(nid, copy_wq, &helpers[i].work);
+	}
+}
+
+/*
+ * After the caller found nothing left to claim: a helper not started
+ * yet has nothing to do, one at work finishes its chunk.
+ */
+static void copy_helpers_finish(struct copy_helper *helpers, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (!cancel_work(&helpers[i].work))
+			flush_work(&helpers[i].work);
 }
 
 /*
@@ -211,21 +287,6 @@ static void copy_auto_learn(bool shared, u64 ns, unsigned long nr_pages)
 	WRITE_ONCE(*avg, old ? (3 * old + per_page) / 4 : per_page);
 }
 
-/* Run the jobs: all but the first on the workqueue, the first here. */
-static void copy_jobs_run(struct copy_job *jobs, unsigned int nr_jobs,
-			  int nid)
-{
-	unsigned int i;
-
-	for (i = 1; i < nr_jobs; i++) {
-		INIT_WORK(&jobs[i].work, copy_work_fn);
-		queue_work_node(nid, copy_wq, &jobs[i].work);
-	}
-	copy_job_run(&jobs[0]);
-	for (i = 1; i < nr_jobs; i++)
-		flush_work(&jobs[i].work);
-}
-
 /**
  * migrate_copy_folios - Copy the contents of a batch of folios.
  * @dst: The first destination folio.
@@ -246,39 +307,46 @@ void migrate_copy_folios(struct folio *dst, struct folio *src,
 			 unsigned long nr_pages)
 {
 	struct copy_cursor start = { .dst = dst, .src = src };
+	unsigned long chunk = READ_ONCE(copy_chunk_pages);
+	struct copy_helper *helpers = NULL;
+	struct copy_share share;
+	unsigned int threads, nr_helpers;
 	bool learn;
-	unsigned int nr_jobs = copy_want_threads(dst, nr_pages, &learn);
-	struct copy_job one, *jobs = NULL;
 	u64 t0 = 0;
 
 	VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
 	VM_BUG_ON_FOLIO(!folio_test_locked(dst), dst);
 
+	threads = copy_want_threads(dst, nr_pages, &learn);
 	if (learn) {
 		if (!copy_auto_pick(READ_ONCE(copy_auto.solo_ns),
 				    READ_ONCE(copy_auto.shared_ns),
 				    atomic_long_inc_return(&copy_auto.nth))) {
-			nr_jobs = 1;
+			threads = 1;
 			atomic_long_inc(&copy_auto_solo_batches);
 		}
 		t0 = ktime_get_ns();
 	}
-	if (nr_jobs > 1)
-		jobs = kmalloc_array(nr_jobs, sizeof(*jobs),
-				     GFP_NOWAIT | __GFP_NOWARN);
-	if (!jobs) {
-		nr_jobs = copy_plan(&one, 1, start, nr_pages);
-		if (nr_jobs)
-			copy_job_run(&one);
-	} else {
-		nr_jobs = copy_plan(jobs, nr_jobs, start, nr_pages);
-		if (nr_jobs > 1)
-			atomic_long_inc(&copy_parallel_batches);
-		copy_jobs_run(jobs, nr_jobs, folio_nid(dst));
-		kfree(jobs);
+	nr_helpers = copy_nr_helpers(threads, nr_pages, chunk);
+	if (nr_helpers)
+		helpers = kmalloc_array(nr_helpers, sizeof(*helpers),
+					GFP_NOWAIT | __GFP_NOWARN);
+	if (!helpers)
+		nr_helpers = 0;
+
+	copy_share_init(&share, start, nr_pages, chunk);
+	if (nr_helpers) {
+		atomic_long_inc(&copy_parallel_batches);
+		copy_helpers_start(helpers, nr_helpers, &share, folio_nid(dst));
 	}
+	copy_share_drain(&share);
+	if (nr_helpers) {
+		copy_helpers_finish(helpers, nr_helpers);
+		kfree(helpers);
+	}
+
 	if (learn)
-		copy_auto_learn(nr_jobs > 1, ktime_get_ns() - t0, nr_pages);
+		copy_auto_learn(nr_helpers > 0, ktime_get_ns() - t0, nr_pages);
 }
 
 #ifdef CONFIG_SYSFS

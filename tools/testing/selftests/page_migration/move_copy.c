@@ -319,7 +319,7 @@ static long pages_with(FIXTURE_DATA(copy) *self, int bit)
 TEST_F_TIMEOUT(copy, contents_placement_and_shares, 300)
 {
 	int huge_bit = variant->kind == KIND_THP ? KPF_THP : KPF_HUGE;
-	long worker0, batches0, solo0, dworker, dbatches, dsolo, min_worker;
+	long worker0, batches0, solo0, dworker, dbatches, dsolo;
 	unsigned long mask;
 	int threads;
 
@@ -375,10 +375,14 @@ TEST_F_TIMEOUT(copy, contents_placement_and_shares, 300)
 		ASSERT_EQ(0, dsolo);
 		return;
 	}
-	/* The caller copies the first share, 512 / T rounded up. */
-	min_worker = HPSZ / self->psz -
-		     (HPSZ / self->psz + threads - 1) / threads;
-	ASSERT_LE(dbatches * min_worker, dworker);
+	/*
+	 * Who copies which chunk is the scheduler's choice, but over many
+	 * shared batches the helpers must have taken part.
+	 */
+	if (self->nunits > 1 && dbatches >= 4)
+		ASSERT_LT(0, dworker)
+			TH_LOG("helpers copied nothing of %ld shared batches",
+			       dbatches);
 	if (variant->kind == KIND_BASE) {
 		/* Batches of base pages reach 2 MiB when none closes early. */
 		ASSERT_LE(1, dbatches + dsolo);
