@@ -11,7 +11,7 @@
  *	mbind(MPOL_BIND, MPOL_MF_MOVE) of the buffer;
  *   pm-bench memcpy THREADS SECONDS MIB
  *	memcpy bandwidth, the ceiling: THREADS threads (0 or 1: the main
- *	one alone) each copy their share of the buffer;
+ *	one alone), each on a CPU of its own, copy their share of the buffer;
  *   pm-bench pinned 0 ROUNDS MIB
  *	4 KiB pages on node 0, one in every 2 MiB long-term pinned (io_uring
  *	fixed buffers); time one move_pages() of every page to node 1, and
@@ -285,6 +285,7 @@ static double bench_move(const char *kind, size_t unit, double secs,
 
 struct copier {
 	pthread_t th;
+	int cpu;
 	const char *from;
 	size_t bytes;
 	double secs;
@@ -296,7 +297,11 @@ static void *copier(void *arg)
 {
 	struct copier *c = arg;
 	char *dst = malloc(c->bytes);
-	double start = now();
+	double start;
+
+	/* Not the mover's CPU 0 inherited: each thread on a CPU of its own. */
+	bind_to_cpu(c->cpu);
+	start = now();
 
 	if (!dst)
 		exit(2);
@@ -310,16 +315,22 @@ static void *copier(void *arg)
 	return NULL;
 }
 
-/* memcpy bandwidth of threads threads, each on its own share. */
+/*
+ * memcpy bandwidth of threads threads, each on its own share and its own
+ * CPU (round robin when there are more threads than CPUs).
+ */
 static double bench_memcpy(int threads, double secs, double *pages_s)
 {
 	struct copier c[MAX_THREADS];
 	double start = now(), bytes = 0;
-	int i;
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), i;
 
 	if (threads < 1)
 		threads = 1;
+	if (ncpu < 1)
+		ncpu = 1;
 	for (i = 0; i < threads; i++) {
+		c[i].cpu = i % ncpu;
 		c[i].from = buf + i * (len / threads);
 		c[i].bytes = len / threads;
 		c[i].secs = secs;
