@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make bench: boot stock and ours (release flavour, same config) in one
 # run, and with PEER=6.12 the released peer too; run the same benchmark
-# in each, BENCH_ROUNDS times, and print the medians and the ratios.
+# on each, BENCH_ROUNDS times (a guest per round and kernel, the kernels
+# taking turns), and print the medians and the ratios.
 . "$(dirname "$0")/lib.sh"
 
 export FLAVOUR=${FLAVOUR:-release}
@@ -41,10 +42,15 @@ for k in $KERNELS; do
 done
 bash "$REPO/scripts/build-tests.sh"
 
-# Rounds go over every case in turn, so that drift hits all alike.
+# Each round is a guest of its own per kernel, the kernels taking turns
+# round by round, and in a guest the cases take turns: the host's speed
+# drifts over minutes, and so it hits every kernel and case alike.
+# round_job R writes the job of round R; the last round also times the
+# pinned calls and the time to locality, ROUNDS times each.
 job=$(mktemp)
 trap 'rm -f "$job"' EXIT
-{
+round_job() {
+	local r=$1 c kind readers mib t
 	echo "set -e"
 	cat <<'JOB'
 pools() {
@@ -54,44 +60,48 @@ pools() {
 }
 copy_threads() { { echo "$1" >/sys/kernel/mm/migrate/copy_threads; } 2>/dev/null || :; }
 JOB
-	for ((r = 1; r <= ROUNDS; r++)); do
-		echo "echo '[round $r of $ROUNDS]'"
-		for c in $CASES; do
-			echo "$TESTS_OUT/tools/pm-bench ${c%:*} ${c#*:} $SECONDS_PER_CASE $MIB"
-		done
-		for c in $COPY_CASES; do
-			IFS=: read -r kind readers mib <<<"$c"
-			if [ "$kind" = hugetlb ]; then
-				echo "pools $((mib / 2 + 2))"
-			fi
-			for t in t1:1 auto:0; do
-				echo "copy_threads ${t#*:}"
-				echo "PM_BENCH_TAG=$mib@${t%:*} $TESTS_OUT/tools/pm-bench $kind $readers $SECONDS_PER_CASE $mib"
-			done
-			if [ "$kind" = hugetlb ]; then
-				echo "pools 0"
-			fi
-		done
-		echo "copy_threads 0"
+	echo "echo '[round $r of $ROUNDS]'"
+	for c in $CASES; do
+		echo "$TESTS_OUT/tools/pm-bench ${c%:*} ${c#*:} $SECONDS_PER_CASE $MIB"
 	done
-	echo "$TESTS_OUT/tools/pm-bench pinned 0 $ROUNDS $MIB"
-	echo "$TESTS_OUT/tools/pm-bench next_touch $NT_THREADS $ROUNDS $NT_MIB"
-} >"$job"
+	for c in $COPY_CASES; do
+		IFS=: read -r kind readers mib <<<"$c"
+		if [ "$kind" = hugetlb ]; then
+			echo "pools $((mib / 2 + 2))"
+		fi
+		for t in t1:1 auto:0; do
+			echo "copy_threads ${t#*:}"
+			echo "PM_BENCH_TAG=$mib@${t%:*} $TESTS_OUT/tools/pm-bench $kind $readers $SECONDS_PER_CASE $mib"
+		done
+		if [ "$kind" = hugetlb ]; then
+			echo "pools 0"
+		fi
+	done
+	echo "copy_threads 0"
+	if [ "$r" = "$ROUNDS" ]; then
+		echo "$TESTS_OUT/tools/pm-bench pinned 0 $ROUNDS $MIB"
+		echo "$TESTS_OUT/tools/pm-bench next_touch $NT_THREADS $ROUNDS $NT_MIB"
+	fi
+}
 logs=""
-for k in $KERNELS; do
-	say "benchmark on $k: $ROUNDS rounds of $CASES, $SECONDS_PER_CASE s each; pinned; next_touch"
-	KERNEL=$k GUEST_TIMEOUT=1800 bash "$REPO/scripts/guest.sh" "$out-$k" "$job" |
-		grep --line-buffered -E '^(RESULT|PINNED|LOCALITY|\[)' ||
-		die "the benchmark failed on $k; see $out-$k/output.log"
-	bash "$REPO/scripts/check-log.sh" "$out-$k/console.log" ||
-		die "$k logged a splat during the benchmark; see $out-$k/console.log"
-	logs="$logs $out-$k/output.log"
+for ((r = 1; r <= ROUNDS; r++)); do
+	round_job "$r" >"$job"
+	for k in $KERNELS; do
+		dir=$out-$k-r$r
+		say "benchmark on $k, round $r of $ROUNDS: $CASES, $SECONDS_PER_CASE s each$([ "$r" = "$ROUNDS" ] && echo "; pinned; next_touch")"
+		KERNEL=$k GUEST_TIMEOUT=1800 bash "$REPO/scripts/guest.sh" "$dir" "$job" |
+			grep --line-buffered -E '^(RESULT|PINNED|LOCALITY|\[)' ||
+			die "the benchmark failed on $k; see $dir/output.log"
+		bash "$REPO/scripts/check-log.sh" "$dir/console.log" ||
+			die "$k logged a splat during the benchmark; see $dir/console.log"
+		logs="$logs $dir/output.log"
+	done
 done
 
 # The awk functions of both reports: the kernel of a log, and the median
 # (min in lo, max in hi) of the values of key in array v with count c.
 AWK_LIB='
-function kname(f) { return f ~ /-stock\// ? "stock" : f ~ /-peer\// ? "peer" : "ours" }
+function kname(f) { return f ~ /-stock-r[0-9]+\// ? "stock" : f ~ /-peer-r[0-9]+\// ? "peer" : "ours" }
 function stat(v, c, key,   a, i, j, n, t) {
 	n = c[key]
 	for (i = 1; i <= n; i++) a[i] = v[key, i]
