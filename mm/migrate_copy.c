@@ -331,16 +331,15 @@ void migrate_copy_folios(struct folio *dst, struct folio *src,
 	if (nr_helpers)
 		helpers = kmalloc_array(nr_helpers, sizeof(*helpers),
 					GFP_NOWAIT | __GFP_NOWARN);
-	if (!helpers)
+	if (!helpers) {
+		/* Alone: no chunks, no lock. */
 		nr_helpers = 0;
-
-	copy_share_init(&share, start, nr_pages, chunk);
-	if (nr_helpers) {
+		copy_run(start, nr_pages);
+	} else {
+		copy_share_init(&share, start, nr_pages, chunk);
 		atomic_long_inc(&copy_parallel_batches);
 		copy_helpers_start(helpers, nr_helpers, &share, folio_nid(dst));
-	}
-	copy_share_drain(&share);
-	if (nr_helpers) {
+		copy_share_drain(&share);
 		copy_helpers_finish(helpers, nr_helpers);
 		kfree(helpers);
 	}
