@@ -14,6 +14,8 @@ export PREALLOC=${PREALLOC:-1}
 SECONDS_PER_CASE=${BENCH_SECONDS:-4}
 MIB=${BENCH_MIB:-64}
 ROUNDS=${BENCH_ROUNDS:-3}
+# Pinned calls timed in each round's guest.
+PIN_CALLS=${BENCH_PIN_CALLS:-3}
 # Time to locality (next_touch): threads on node 1 and MiB of 4 KiB pages.
 NT_THREADS=${BENCH_NT_THREADS:-2}
 NT_MIB=${BENCH_NT_MIB:-$MIB}
@@ -45,8 +47,10 @@ bash "$REPO/scripts/build-tests.sh"
 # Each round is a guest of its own per kernel, the kernels taking turns
 # round by round, and in a guest the cases take turns: the host's speed
 # drifts over minutes, and so it hits every kernel and case alike.
-# round_job R writes the job of round R; the last round also times the
-# pinned calls and the time to locality, ROUNDS times each.
+# round_job R writes the job of round R.  Every round times the pinned
+# calls PIN_CALLS times (a guest's speed swings, so one guest's figure
+# would be one sample); the last one also the time to locality, ROUNDS
+# times.
 job=$(mktemp)
 trap 'rm -f "$job"' EXIT
 round_job() {
@@ -78,8 +82,8 @@ JOB
 		fi
 	done
 	echo "copy_threads 0"
+	echo "$TESTS_OUT/tools/pm-bench pinned 0 $PIN_CALLS $MIB"
 	if [ "$r" = "$ROUNDS" ]; then
-		echo "$TESTS_OUT/tools/pm-bench pinned 0 $ROUNDS $MIB"
 		echo "$TESTS_OUT/tools/pm-bench next_touch $NT_THREADS $ROUNDS $NT_MIB"
 	fi
 }
@@ -88,7 +92,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	round_job "$r" >"$job"
 	for k in $KERNELS; do
 		dir=$out-$k-r$r
-		say "benchmark on $k, round $r of $ROUNDS: $CASES, $SECONDS_PER_CASE s each$([ "$r" = "$ROUNDS" ] && echo "; pinned; next_touch")"
+		say "benchmark on $k, round $r of $ROUNDS: $CASES, $SECONDS_PER_CASE s each; pinned$([ "$r" = "$ROUNDS" ] && echo "; next_touch")"
 		KERNEL=$k GUEST_TIMEOUT=1800 bash "$REPO/scripts/guest.sh" "$dir" "$job" |
 			grep --line-buffered -E '^(RESULT|PINNED|LOCALITY|\[)' ||
 			die "the benchmark failed on $k; see $dir/output.log"
@@ -112,7 +116,10 @@ function stat(v, c, key,   a, i, j, n, t) {
 }
 # The logs: "RESULT case readers pages/s GB/s ipis pages" per round into
 # rate, gbs and ipi (case order in order[]), and the lines of the pinned
-# calls, "PINNED call median min max moved left", into pin[kernel, call].
+# calls, "PINNED call median min max moved left", one per round: the
+# medians into pmed[kernel, call, round] (count pcnt), the extremes into
+# pmin and pmax, the most pages left into pleft, the pages moved into
+# pmoved.
 FNR == 1 { k = kname(FILENAME) }
 $1 == "RESULT" {
 	key = k SUBSEP $2 ":" $3
@@ -120,7 +127,11 @@ $1 == "RESULT" {
 	if (!(($2 ":" $3) in seen)) { seen[$2 ":" $3] = 1; order[ncase++] = $2 ":" $3 }
 }
 $1 == "PINNED" {
-	pin[k, $2] = $0
+	key = k SUBSEP $2
+	n = ++pcnt[key]; pmed[key, n] = $3; pmoved[key] = $6
+	if (n == 1 || $4 < pmin[key]) pmin[key] = $4
+	if (n == 1 || $5 > pmax[key]) pmax[key] = $5
+	if (n == 1 || $7 > pleft[key]) pleft[key] = $7
 	if (!($2 in pseen)) { pseen[$2] = 1; porder[npin++] = $2 }
 }
 # "LOCALITY way threads median_s min_s max_s gb_s left ipis" into loc[k, way].
@@ -130,7 +141,7 @@ $1 == "LOCALITY" {
 }'
 
 # shellcheck disable=SC2086
-awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" -v rounds="$ROUNDS" -v kernels="$KERNELS" \
+awk -v mib="$MIB" -v s="$SECONDS_PER_CASE" -v rounds="$ROUNDS" -v pincalls="$PIN_CALLS" -v kernels="$KERNELS" \
 	-v ntmib="$NT_MIB" -v ntthr="$NT_THREADS" -v ncpu="$GUEST_CPUS" -v copycases="$COPY_CASES" "$AWK_LIB"'
 # One line of the parallel-copy targets: case c of the logs against stock,
 # the peer and the single-thread memcpy, and the target ratio to stock.
@@ -199,17 +210,18 @@ END {
 	copy_target("single:0", 1.0, 0)
 	copy_target("single:2", 1.0, 0)
 	printf "\n"
-	printf "pinned: %d MiB of 4 KiB pages, one long-term pinned per 2 MiB, median of %d rounds (min-max)\n", mib, rounds
+	printf "pinned: %d MiB of 4 KiB pages, one long-term pinned per 2 MiB; %d calls in each of %d\n", mib, pincalls, rounds
+	printf "guests: the median of the per-guest medians (min-max of all calls)\n"
 	printf "  %-11s %-6s %24s %8s %7s\n", "call", "kernel", "seconds", "speed", "left"
 	for (i = 0; i < npin; i++) {
 		c = porder[i]
-		split(pin["stock", c], sp, " ")
+		sm = stat(pmed, pcnt, "stock" SUBSEP c)
 		for (j = 1; j <= nk; j++) {
-			kk = ks[j]
-			split(pin[kk, c], p, " ")
-			printf "  %-11s %-6s %8.3f %15s %8.2f %7d\n", c, kk, p[3],
-			       sprintf("(%.3f-%.3f)", p[4], p[5]),
-			       (p[3] > 0 ? sp[3] / p[3] : 0), p[7]
+			key = ks[j] SUBSEP c
+			m = stat(pmed, pcnt, key)
+			printf "  %-11s %-6s %8.3f %15s %8.2f %7d\n", c, ks[j], m,
+			       sprintf("(%.3f-%.3f)", pmin[key], pmax[key]),
+			       (m > 0 ? sm / m : 0), pleft[key]
 		}
 	}
 	printf "  (speed: stock time / this kernel time; left: pages not on node 1 afterwards)\n"
@@ -270,8 +282,9 @@ END {
 	print "call,kernel,seconds_median,seconds_min,seconds_max,pages_moved,pages_left" >pcsv
 	for (i = 0; i < npin; i++)
 		for (j = 1; j <= nk; j++) {
-			split(pin[ks[j], porder[i]], p, " ")
-			printf "%s,%s,%s,%s,%s,%s,%s\n", porder[i], ks[j], p[3], p[4], p[5], p[6], p[7] >pcsv
+			key = ks[j] SUBSEP porder[i]
+			printf "%s,%s,%s,%s,%s,%s,%s\n", porder[i], ks[j], stat(pmed, pcnt, key),
+			       pmin[key], pmax[key], pmoved[key], pleft[key] >pcsv
 		}
 	print "way,kernel,threads,seconds_median,seconds_min,seconds_max,gb_per_s,pages_left,tlb_ipis_per_1000_pages" >lcsv
 	for (i = 0; i < nloc; i++)
