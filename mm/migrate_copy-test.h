@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * KUnit cases for mm/migrate_copy.c: how a batch is claimed in chunks,
- * how many helpers it gets, and a batch copied by several threads, byte
- * for byte.  Included at the
- * end of that file when CONFIG_MIGRATE_KUNIT_TEST is set.
+ * how many helpers it gets, a batch copied by several threads, byte for
+ * byte, and helpers not started cancelled, not waited for.  Included at
+ * the end of that file when CONFIG_MIGRATE_KUNIT_TEST is set.
  */
 #ifndef _MM_MIGRATE_COPY_TEST_H
 #define _MM_MIGRATE_COPY_TEST_H
 
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/pagemap.h>
 
 #define COPY_TEST_MAX	8
@@ -268,6 +269,9 @@ static void migrate_copy_test_helpers_copy(struct kunit *test)
 	flush_work(&helpers[0].work);
 	flush_work(&helpers[1].work);
 
+	/* Each says it is done with the batch: the caller's cue to go. */
+	KUNIT_EXPECT_TRUE(test, helpers[0].done);
+	KUNIT_EXPECT_TRUE(test, helpers[1].done);
 	KUNIT_EXPECT_EQ(test, share.left, 0UL);
 	KUNIT_EXPECT_EQ(test, copy_test_bad_pages(&b), 0UL);
 	/* Others may migrate meanwhile: at least ours were counted. */
@@ -306,6 +310,61 @@ static void migrate_copy_test_copy_all(struct kunit *test)
 	copy_test_free(&b);
 }
 
+/* A work item that holds an ordered workqueue up until told to go. */
+struct copy_test_blocker {
+	struct work_struct work;
+	struct completion go;
+	bool timed_out;
+};
+
+static void copy_test_block_fn(struct work_struct *work)
+{
+	struct copy_test_blocker *b = container_of(work,
+						   struct copy_test_blocker,
+						   work);
+
+	/* Bounded, so that a finish that waits fails instead of hanging. */
+	b->timed_out = !wait_for_completion_timeout(&b->go, 10 * HZ);
+}
+
+/*
+ * Helpers queued behind a busy worker when the caller is done: finish
+ * cancels them and returns without waiting, and they never run.
+ */
+static void migrate_copy_test_finish_cancels(struct kunit *test)
+{
+	struct copy_cursor none = { };
+	struct copy_test_blocker blocker = { };
+	struct copy_helper helpers[2];
+	struct workqueue_struct *wq;
+	struct copy_share share;
+	unsigned int i;
+
+	wq = alloc_ordered_workqueue("migrate_copy_test", 0);
+	KUNIT_ASSERT_NOT_NULL(test, wq);
+	init_completion(&blocker.go);
+	INIT_WORK_ONSTACK(&blocker.work, copy_test_block_fn);
+	queue_work(wq, &blocker.work);
+	copy_share_init(&share, none, 0, 1);
+	for (i = 0; i < ARRAY_SIZE(helpers); i++) {
+		helpers[i].share = &share;
+		helpers[i].done = false;
+		INIT_WORK_ONSTACK(&helpers[i].work, copy_helper_fn);
+		queue_work(wq, &helpers[i].work);
+	}
+
+	copy_helpers_finish(helpers, ARRAY_SIZE(helpers), NSEC_PER_MSEC);
+	complete(&blocker.go);
+	destroy_workqueue(wq);
+
+	KUNIT_EXPECT_FALSE(test, blocker.timed_out);
+	for (i = 0; i < ARRAY_SIZE(helpers); i++) {
+		KUNIT_EXPECT_FALSE(test, helpers[i].done);
+		destroy_work_on_stack(&helpers[i].work);
+	}
+	destroy_work_on_stack(&blocker.work);
+}
+
 static struct kunit_case migrate_copy_test_cases[] = {
 	KUNIT_CASE(migrate_copy_test_claim_empty),
 	KUNIT_CASE(migrate_copy_test_claim_one),
@@ -315,6 +374,7 @@ static struct kunit_case migrate_copy_test_cases[] = {
 	KUNIT_CASE(migrate_copy_test_auto_pick),
 	KUNIT_CASE(migrate_copy_test_helpers_copy),
 	KUNIT_CASE(migrate_copy_test_copy_all),
+	KUNIT_CASE(migrate_copy_test_finish_cancels),
 	{}
 };
 

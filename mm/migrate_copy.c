@@ -9,9 +9,10 @@
  * items of an unbound workqueue on CPUs of the target node, until none is
  * left.  The caller starts at once and never waits for a helper that has
  * not started: it cancels those, and waits only for the chunks in
- * flight.  A helper that starts late, or whose CPU is busy, costs at most
- * a chunk.  Smaller batches, and callers that cannot sleep, copy alone,
- * exactly as before.
+ * flight, spinning for about as long as it takes itself to copy a chunk
+ * before it sleeps.  A helper that starts late, or whose CPU is busy,
+ * costs at most a chunk.  Smaller batches, and callers that cannot sleep,
+ * copy alone, exactly as before.
  *
  * The knobs and counters live in /sys/kernel/mm/migrate/:
  *   copy_threads           0 (automatic: the CPUs of the target node,
@@ -29,6 +30,7 @@
 #include <linux/highmem.h>
 #include <linux/kobject.h>
 #include <linux/math64.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
@@ -47,6 +49,8 @@
  * the batch up by little, large enough that the lock is taken rarely.
  */
 #define COPY_CHUNK_PAGES	64
+/* The longest the caller spins for a helper's last chunk. */
+#define COPY_SPIN_MAX_NS	NSEC_PER_MSEC
 
 static unsigned long copy_threads;
 static unsigned long copy_min_bytes = SZ_2M;
@@ -96,6 +100,7 @@ struct copy_share {
 struct copy_helper {
 	struct work_struct work;
 	struct copy_share *share;
+	bool done;			/* set last: *share no longer used */
 };
 
 /* Past the end of its pair, @c moves to the start of the next one. */
@@ -204,6 +209,8 @@ static void copy_helper_fn(struct work_struct *work)
 						  work);
 
 	atomic_long_add(copy_share_drain(helper->share), &copy_worker_pages);
+	/* From here on the caller may free *helper (workqueue allows it). */
+	smp_store_release(&helper->done, true);
 }
 
 static void copy_helpers_start(struct copy_helper *helpers, unsigned int nr,
@@ -213,22 +220,65 @@ static void copy_helpers_start(struct copy_helper *helpers, unsigned int nr,
 
 	for (i = 0; i < nr; i++) {
 		helpers[i].share = share;
+		helpers[i].done = false;
 		INIT_WORK(&helpers[i].work, copy_helper_fn);
 		queue_work_node(nid, copy_wq, &helpers[i].work);
 	}
 }
 
 /*
- * After the caller found nothing left to claim: a helper not started
- * yet has nothing to do, one at work finishes its chunk.
+ * Spin for @helper to finish its last chunk, for at most @budget_ns:
+ * a virtual machine's CPU left idle may take longer to wake than the
+ * rest of a chunk takes to copy.
+ * Return: true when it is done.
  */
-static void copy_helpers_finish(struct copy_helper *helpers, unsigned int nr)
+static bool copy_helper_spin(struct copy_helper *helper, u64 budget_ns)
+{
+	u64 start = local_clock();
+
+	/* Pairs with the release in copy_helper_fn(): its copy is seen. */
+	while (!smp_load_acquire(&helper->done)) {
+		if (need_resched() || local_clock() - start > budget_ns)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/*
+ * After the caller found nothing left to claim: a helper not started
+ * yet has nothing to do, one at work finishes its chunk, which the
+ * caller waits for spinning up to @budget_ns, then sleeping.
+ */
+static void copy_helpers_finish(struct copy_helper *helpers, unsigned int nr,
+				u64 budget_ns)
 {
 	unsigned int i;
 
-	for (i = 0; i < nr; i++)
-		if (!cancel_work(&helpers[i].work))
+	for (i = 0; i < nr; i++) {
+		if (cancel_work(&helpers[i].work))
+			continue;
+		if (!copy_helper_spin(&helpers[i], budget_ns))
 			flush_work(&helpers[i].work);
+	}
+}
+
+/*
+ * The caller's part of a shared batch.
+ * Return: how long it took the caller to copy one chunk, on average
+ * (at most COPY_SPIN_MAX_NS): the longest a helper's last chunk should
+ * keep it waiting.
+ */
+static u64 copy_share_drain_timed(struct copy_share *share)
+{
+	u64 start = local_clock();
+	unsigned long done = copy_share_drain(share);
+	u64 ns = local_clock() - start;
+
+	if (!done)
+		return 0;
+	return min_t(u64, div_u64(ns, DIV_ROUND_UP(done, share->chunk)),
+		     COPY_SPIN_MAX_NS);
 }
 
 /*
@@ -339,8 +389,8 @@ void migrate_copy_folios(struct folio *dst, struct folio *src,
 		copy_share_init(&share, start, nr_pages, chunk);
 		atomic_long_inc(&copy_parallel_batches);
 		copy_helpers_start(helpers, nr_helpers, &share, folio_nid(dst));
-		copy_share_drain(&share);
-		copy_helpers_finish(helpers, nr_helpers);
+		copy_helpers_finish(helpers, nr_helpers,
+				    copy_share_drain_timed(&share));
 		kfree(helpers);
 	}
 
