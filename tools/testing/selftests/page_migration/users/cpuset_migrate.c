@@ -31,13 +31,19 @@ FIXTURE(cs)
 	int n0, n1;
 	struct pm_target t;
 	int v2_was_on;	/* -1: no V2DIR made; else "+cpuset" was on before */
+	bool v1_mounted;	/* V1MNT holds a cpuset hierarchy of ours */
+	unsigned int v1_dirs;	/* of v1_dirs[] made in it */
 };
+
+static const char *const v1_dirs[] = { V1MNT "/a", V1MNT "/b", V1MNT "/c" };
 
 FIXTURE_SETUP(cs)
 {
 	self->psz = getpagesize();
 	self->t.pid = 0;
 	self->v2_was_on = -1;
+	self->v1_mounted = false;
+	self->v1_dirs = 0;
 	pm_pick_nodes(&self->n0, &self->n1);
 	if (self->n0 < 0)
 		SKIP(return, "needs two NUMA nodes with memory");
@@ -45,10 +51,13 @@ FIXTURE_SETUP(cs)
 
 static void v2_remove(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(cs) *self);
+static void v1_remove(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(cs) *self);
 
 FIXTURE_TEARDOWN(cs)
 {
 	v2_remove(_metadata, self);
+	v1_remove(_metadata, self);
 	pm_target_stop(&self->t);
 }
 
@@ -136,6 +145,32 @@ static void v2_remove(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, rmdir(V2DIR));
 	if (!was_on)
 		EXPECT_EQ(0, pm_write_str(CG2 "/cgroup.subtree_control", "-cpuset"));
+}
+
+/*
+ * Undo the v1 case's mount, also after a failed assertion (from the
+ * teardown): the target back to the root and stopped, the cgroups made
+ * removed, and the hierarchy unmounted, so that the cpuset controller
+ * goes back to cgroup v2.
+ */
+static void v1_remove(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(cs) *self)
+{
+	if (!self->v1_mounted)
+		return;
+	self->v1_mounted = false;
+	if (self->t.pid > 0)
+		EXPECT_EQ(0, wr(V1MNT, "tasks", "%ld", self->t.pid));
+	pm_target_stop(&self->t);
+	while (self->v1_dirs) {
+		const char *dir = v1_dirs[--self->v1_dirs];
+
+		EXPECT_EQ(0, rmdir(dir))
+			TH_LOG("rmdir %s: %s", dir, strerror(errno));
+	}
+	EXPECT_EQ(0, pm_cpuset_v1_umount(V1MNT))
+		TH_LOG("cpuset did not go back to cgroup v2");
+	rmdir(V1MNT);
 }
 
 TEST_F_TIMEOUT(cs, v2_mems_change_and_attach_migrate, 120)
@@ -248,10 +283,12 @@ TEST_F_TIMEOUT(cs, v1_memory_migrate_on_attach, 120)
 		rmdir(V1MNT);
 		SKIP(return, "mount -t cgroup -o cpuset: %s", strerror(e));
 	}
+	self->v1_mounted = true;
 	ASSERT_LT(0, pm_read_str(V1MNT "/cpuset.cpus", cpus, sizeof(cpus)));
-	ASSERT_EQ(0, mkdir(V1MNT "/a", 0755));
-	ASSERT_EQ(0, mkdir(V1MNT "/b", 0755));
-	ASSERT_EQ(0, mkdir(V1MNT "/c", 0755));
+	while (self->v1_dirs < ARRAY_SIZE(v1_dirs)) {
+		ASSERT_EQ(0, mkdir(v1_dirs[self->v1_dirs], 0755));
+		self->v1_dirs++;
+	}
 	ASSERT_EQ(0, pm_write_str(V1MNT "/a/cpuset.cpus", cpus));
 	ASSERT_EQ(0, pm_write_str(V1MNT "/b/cpuset.cpus", cpus));
 	ASSERT_EQ(0, pm_write_str(V1MNT "/c/cpuset.cpus", cpus));
@@ -289,14 +326,7 @@ TEST_F_TIMEOUT(cs, v1_memory_migrate_on_attach, 120)
 	EXPECT_EQ(0, wr(V1MNT "/c", "cpuset.mems", "%ld", self->n0));
 	EXPECT_TARGET_ON(self->n0, "v1: c mems n1 -> n0 with memory_migrate 1");
 
-	EXPECT_EQ(0, wr(V1MNT, "tasks", "%ld", self->t.pid));
-	pm_target_stop(&self->t);
-	EXPECT_EQ(0, rmdir(V1MNT "/a"));
-	EXPECT_EQ(0, rmdir(V1MNT "/b"));
-	EXPECT_EQ(0, rmdir(V1MNT "/c"));
-	EXPECT_EQ(0, pm_cpuset_v1_umount(V1MNT))
-		TH_LOG("cpuset did not go back to cgroup v2");
-	rmdir(V1MNT);
+	v1_remove(_metadata, self);
 }
 
 TEST_HARNESS_MAIN
