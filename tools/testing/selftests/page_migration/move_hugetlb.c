@@ -2,9 +2,14 @@
 /*
  * hugetlb pages (2 MiB, MAP_HUGETLB) move between two nodes whose pools
  * the test grows, and every byte survives; the pools are put back.
+ * Also: a move given every 4 KiB address of the huge pages (the status
+ * words stock 6.1 gives), and moves of another process's huge pages
+ * with MPOL_MF_MOVE_ALL while it maps, fills and unmaps them over and
+ * over, after which no pool page may be lost.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
+#include <time.h>
 
 #include "../kselftest_harness.h"
 #include "pm_test.h"
@@ -22,6 +27,7 @@ FIXTURE(hugetlb)
 	char nr_path[2][128];
 	long orig[2];
 	char *buf;
+	size_t buf_len;		/* mapped at buf: NR_HUGE * HPSZ, or more */
 	int *status;
 };
 
@@ -65,7 +71,7 @@ FIXTURE_TEARDOWN(hugetlb)
 	int i;
 
 	if (self->buf && self->buf != MAP_FAILED)
-		munmap(self->buf, NR_HUGE * HPSZ);
+		munmap(self->buf, self->buf_len ? : NR_HUGE * HPSZ);
 	for (i = 0; i < 2; i++)
 		if (self->orig[i] >= 0 &&
 		    pm_write_long(self->nr_path[i], self->orig[i]))
@@ -134,6 +140,194 @@ TEST_F_TIMEOUT(hugetlb, move_huge_pages, 90)
 		   "hugetlb move after rewrite");
 	PM_ASSERT_CONTENT(self->buf, NR_HUGE * HPSZ, SEED + 1, self->psz,
 			  "rewritten, then moved");
+}
+
+/*
+ * Every 4 KiB address of the huge pages, all bound for node B.  An entry
+ * for a tail page whose head is still on node A is -EACCES, and ends
+ * the run, which moves the head; the tail entries after it find their
+ * page on B already.  Stock 6.1 answers the same.
+ */
+TEST_F_TIMEOUT(hugetlb, move_every_subpage, 90)
+{
+	size_t per_huge = HPSZ / self->psz, i;
+	unsigned long mask;
+	int *want;
+
+	PM_RETURN_IF_SKIPPED();
+	if (node_hp(self->node_a, "free_hugepages") < NR_HUGE ||
+	    node_hp(self->node_b, "free_hugepages") < NR_HUGE)
+		SKIP(return, "free huge pages: node %d %ld, node %d %ld; need %d each",
+		     self->node_a, node_hp(self->node_a, "free_hugepages"),
+		     self->node_b, node_hp(self->node_b, "free_hugepages"),
+		     NR_HUGE);
+	self->buf = mmap(NULL, NR_HUGE * HPSZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf) TH_LOG("mmap MAP_HUGETLB: %s",
+						strerror(errno));
+	ASSERT_EQ(0, (unsigned long)self->buf % HPSZ);
+	mask = 1UL << self->node_a;
+	ASSERT_EQ(0, mbind(self->buf, NR_HUGE * HPSZ, MPOL_BIND, &mask,
+			   sizeof(mask) * 8, 0));
+	pm_fill(self->buf, NR_HUGE * HPSZ, SEED + 2);
+	PM_ASSERT_WHERE(self->buf, self->npages, self->psz, self->node_a,
+			self->status, "initial placement");
+
+	want = calloc(self->npages, sizeof(*want));
+	ASSERT_NE(NULL, want);
+	for (i = 0; i < self->npages; i++)
+		want[i] = i % per_huge == 1 ? -EACCES : self->node_b;
+	ASSERT_EQ(0, pm_move_pid(0, self->buf, self->npages, self->psz,
+				 self->node_b,
+				 pm_status_poison(self->status, self->npages),
+				 0));
+	i = 0;
+	while (i < self->npages && self->status[i] == want[i])
+		i++;
+	EXPECT_EQ(self->npages, i)
+		TH_LOG("entry %zu (piece %zu of huge page %zu): status %d, expected %d",
+		       i, i % per_huge, i / per_huge, self->status[i], want[i]);
+	free(want);
+	PM_ASSERT_WHERE(self->buf, self->npages, self->psz, self->node_b,
+			self->status, "every 4K piece after the move");
+	PM_ASSERT_CONTENT(self->buf, NR_HUGE * HPSZ, SEED + 2, self->psz,
+			  "moved by every 4K address");
+}
+
+/* Seconds of the race below: $PM_RACE_SECONDS, 3 by default. */
+static double race_seconds(void)
+{
+	const char *env = getenv("PM_RACE_SECONDS");
+	double secs = env ? atof(env) : 0;
+
+	return secs > 0 ? secs : 3;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The other process: map NR_HUGE huge pages at @at, fill them, check
+ * them, unmap them, until killed.  Exits 1 if a byte was wrong, 2 if
+ * it could not map.
+ */
+static void churn_huge(char *at, unsigned long seed)
+{
+	for (;;) {
+		char *p = mmap(at, NR_HUGE * HPSZ, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+			       MAP_FIXED, -1, 0);
+
+		if (p == MAP_FAILED)
+			_exit(2);
+		pm_fill(p, NR_HUGE * HPSZ, seed);
+		if (pm_first_bad(p, NR_HUGE * HPSZ, seed) >= 0)
+			_exit(1);
+		/* Back to a reservation without huge pages. */
+		if (mmap(at, NR_HUGE * HPSZ, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+			 -1, 0) == MAP_FAILED)
+			_exit(2);
+		seed++;
+	}
+}
+
+/*
+ * Move another process's huge pages, every 4 KiB address of them, with
+ * MPOL_MF_MOVE_ALL, while it maps, fills, checks and unmaps them over
+ * and over (the race of LTP's move_pages12).  A call may find nothing
+ * there, leave pages unmoved, or find no free huge page on the target;
+ * it must not fail otherwise, every status word must be one that
+ * move_pages() gives, the other process must find its bytes intact,
+ * and once it is gone every pool page must be free again, on its node.
+ */
+TEST_F_TIMEOUT(hugetlb, move_all_races_map_unmap, 120)
+{
+	long free0[2], nr0[2], calls = 0, moved = 0, j;
+	int nodes[2] = { self->node_a, self->node_b };
+	double end;
+	char *at;
+	pid_t pid;
+	int wst, i;
+
+	PM_RETURN_IF_SKIPPED();
+	/*
+	 * Enough free pages on each node for the other process's pages, for
+	 * those it just unmapped while a move still holds them, and for the
+	 * moves' targets: a move must never need a temporary huge page,
+	 * which would shift pool pages between the nodes.  The teardown
+	 * puts the pools back.
+	 */
+	for (i = 0; i < 2; i++) {
+		pm_write_long(self->nr_path[i],
+			      pm_read_long(self->nr_path[i]) + 2 * NR_HUGE);
+		nr0[i] = pm_read_long(self->nr_path[i]);
+		free0[i] = node_hp(nodes[i], "free_hugepages");
+	}
+	if (free0[0] < 3 * NR_HUGE + 1 || free0[1] < 3 * NR_HUGE + 1)
+		SKIP(return, "free huge pages: node %d %ld, node %d %ld; need %d each",
+		     nodes[0], free0[0], nodes[1], free0[1], 3 * NR_HUGE + 1);
+	/* An aligned reservation, so that the other process's maps fit. */
+	self->buf_len = (NR_HUGE + 1) * HPSZ;
+	self->buf = mmap(NULL, self->buf_len, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	at = (char *)(((unsigned long)self->buf + HPSZ - 1) & ~(HPSZ - 1));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		churn_huge(at, SEED + 3);
+	end = mono_now() + race_seconds();
+	while (mono_now() < end) {
+		long r = pm_move_pid(pid, at, self->npages, self->psz,
+				     nodes[calls & 1],
+				     pm_status_poison(self->status,
+						      self->npages),
+				     MPOL_MF_MOVE_ALL);
+
+		calls++;
+		EXPECT_TRUE(r >= 0 || r == -ENOMEM)
+			TH_LOG("call %ld: move_pages() returned %ld", calls, r);
+		if (r < 0 && r != -ENOMEM)
+			break;
+		/* Past a run that did not move no status is written. */
+		for (j = 0; r == 0 && j < (long)self->npages; j++) {
+			int st = self->status[j];
+
+			moved += st == nodes[(calls - 1) & 1] &&
+				 j % (HPSZ / self->psz) == 0;
+			EXPECT_TRUE(st == nodes[0] || st == nodes[1] ||
+				    st == -ENOENT || st == -EFAULT ||
+				    st == -EACCES || st == -EBUSY)
+				TH_LOG("call %ld, entry %ld: status %d",
+				       calls, j, st);
+		}
+	}
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &wst, 0));
+	EXPECT_TRUE(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL)
+		TH_LOG("the other process exited with %d (1: a byte changed, 2: mmap failed)",
+		       WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
+	TH_LOG("%ld move_pages() calls, %ld huge pages on their target", calls,
+	       moved);
+	EXPECT_LT(0, moved);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(nr0[i], pm_read_long(self->nr_path[i]))
+			TH_LOG("node %d: pool of %ld, was %ld", nodes[i],
+			       pm_read_long(self->nr_path[i]), nr0[i]);
+		EXPECT_EQ(free0[i], node_hp(nodes[i], "free_hugepages"))
+			TH_LOG("node %d: %ld free huge pages, were %ld",
+			       nodes[i], node_hp(nodes[i], "free_hugepages"),
+			       free0[i]);
+	}
+	EXPECT_EQ(0, pm_meminfo_kb("HugePages_Rsvd"));
+	EXPECT_EQ(0, pm_meminfo_kb("HugePages_Surp"));
 }
 
 TEST_HARNESS_MAIN
