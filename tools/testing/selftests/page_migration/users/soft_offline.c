@@ -5,9 +5,13 @@
  * stay at the same virtual address, the old frame is hwpoisoned
  * (/proc/kpageflags KPF_HWPOISON) and HardwareCorrupted grows. The old
  * frames are unpoisoned through debugfs hwpoison/unpoison-pfn after.
+ * The same for an in-use hugetlb page, and soft offline of hugetlb pages
+ * racing MPOL_MF_MOVE_ALL moves of them (as LTP's move_pages12 does).
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "../../kselftest_harness.h"
 #include "users_util.h"
@@ -18,6 +22,9 @@
 #define KPF_HWPOISON	19
 #define NPAGES		8
 #define UNPOISON	"/sys/kernel/debug/hwpoison/unpoison-pfn"
+#define HPSZ		(2UL << 20)
+#define NR_HUGE		2
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 
 static uint64_t kpageflags_of_pfn(uint64_t pfn)
 {
@@ -37,12 +44,73 @@ FIXTURE(so)
 	size_t psz;
 	uint64_t old_pfn[NPAGES];
 	int nr_old;
+	long huge_orig;		/* nr_hugepages before, -1: untouched */
+	uint64_t *poisoned;	/* hwpoisoned frames before the test */
+	long nr_poisoned;	/* -1: not scanned */
 };
+
+/*
+ * The hwpoisoned frames, from /proc/kpageflags, into *@pfns (malloc()ed):
+ * how many, or -1.
+ */
+static long poisoned_scan(uint64_t **pfns)
+{
+	uint64_t flags[4096], *out = NULL, *more;
+	long n = 0, i;
+	ssize_t got;
+	off_t pfn = 0;
+	int fd = open("/proc/kpageflags", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while ((got = pread(fd, flags, sizeof(flags),
+			    pfn * sizeof(*flags))) > 0) {
+		for (i = 0; i < got / (ssize_t)sizeof(*flags); i++) {
+			if (!(flags[i] & PM_KPF(KPF_HWPOISON)))
+				continue;
+			more = realloc(out, (n + 1) * sizeof(*out));
+			if (!more) {
+				n = -1;
+				goto out;
+			}
+			out = more;
+			out[n++] = pfn + i;
+		}
+		pfn += got / sizeof(*flags);
+	}
+out:
+	close(fd);
+	if (n < 0) {
+		free(out);
+		out = NULL;
+	}
+	*pfns = out;
+	return n;
+}
+
+/* Unpoison every frame poisoned since the scan into @self. */
+static void poisoned_restore(FIXTURE_DATA(so) *self)
+{
+	uint64_t *now;
+	long n = poisoned_scan(&now), i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < self->nr_poisoned; j++)
+			if (self->poisoned[j] == now[i])
+				break;
+		if (j == self->nr_poisoned)
+			pm_write_long(UNPOISON, (long)now[i]);
+	}
+	free(now);
+}
 
 FIXTURE_SETUP(so)
 {
 	self->psz = getpagesize();
 	self->nr_old = 0;
+	self->huge_orig = -1;
+	self->poisoned = NULL;
+	self->nr_poisoned = -1;
 	if (geteuid() != 0)
 		SKIP(return, "needs root (CAP_SYS_ADMIN, PFNs in pagemap)");
 	if (access("/proc/kpageflags", R_OK))
@@ -57,6 +125,34 @@ FIXTURE_TEARDOWN(so)
 	for (i = 0; i < self->nr_old; i++)
 		if (!access(UNPOISON, W_OK))
 			pm_write_long(UNPOISON, (long)self->old_pfn[i]);
+	if (self->nr_poisoned >= 0)
+		poisoned_restore(self);
+	free(self->poisoned);
+	if (self->huge_orig >= 0 &&
+	    pm_write_long(NR_HUGEPAGES, self->huge_orig))
+		TH_LOG("could not restore nr_hugepages to %ld", self->huge_orig);
+}
+
+/*
+ * Grow the hugetlb pool by @more pages, and note the frames poisoned
+ * so far, for the teardown to unpoison the others: 0, or 1 and SKIP().
+ */
+static int huge_pool_grow(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(so) *self, long more)
+{
+	long nr = pm_read_long(NR_HUGEPAGES);
+
+	if (nr < 0)
+		SKIP(return 1, "no %s", NR_HUGEPAGES);
+	if (access(UNPOISON, W_OK))
+		SKIP(return 1, "no %s to give the frames back", UNPOISON);
+	self->nr_poisoned = poisoned_scan(&self->poisoned);
+	ASSERT_LE(0, self->nr_poisoned);
+	self->huge_orig = nr;
+	pm_write_long(NR_HUGEPAGES, nr + more);
+	if (pm_meminfo_kb("HugePages_Free") < more)
+		SKIP(return 1, "could not get %ld free huge pages", more);
+	return 0;
 }
 
 TEST_F_TIMEOUT(so, anon_pages_move_and_old_frames_poisoned, 120)
@@ -124,6 +220,141 @@ TEST_F_TIMEOUT(so, anon_pages_move_and_old_frames_poisoned, 120)
 	munmap(buf, len);
 	if (access(UNPOISON, W_OK))
 		TH_LOG("no %s: the old frames stay poisoned", UNPOISON);
+}
+
+/*
+ * An in-use hugetlb page: soft offline moves it to another huge page,
+ * the contents stay, and the old head frame is hwpoisoned.
+ */
+TEST_F_TIMEOUT(so, hugetlb_page_moves_and_old_frame_poisoned, 120)
+{
+	uint64_t old_pfn, pfn;
+	char *buf;
+	int ret;
+
+	PM_RETURN_IF_SKIPPED();
+	if (huge_pool_grow(_metadata, self, 2))
+		return;
+	buf = pm_map(HPSZ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB);
+	ASSERT_NE(NULL, buf);
+	pm_fill(buf, HPSZ, 73);
+	old_pfn = pm_pagemap(buf) & PM_PAGEMAP_PFN;
+	ASSERT_NE(0, old_pfn);
+	ret = madvise(buf, HPSZ, MADV_SOFT_OFFLINE);
+	if (ret && errno == EINVAL)
+		SKIP(return, "MADV_SOFT_OFFLINE: EINVAL (no CONFIG_MEMORY_FAILURE?)");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("madvise(MADV_SOFT_OFFLINE): %s", strerror(errno));
+	}
+	pfn = pm_pagemap(buf) & PM_PAGEMAP_PFN;
+	EXPECT_NE(old_pfn, pfn);
+	EXPECT_NE(0, kpageflags_of_pfn(old_pfn) & PM_KPF(KPF_HWPOISON))
+		TH_LOG("old frame %#llx not hwpoisoned",
+		       (unsigned long long)old_pfn);
+	EXPECT_NE(0, kpageflags_of_pfn(pfn) & PM_KPF(KPF_HUGE))
+		TH_LOG("new frame %#llx is not a hugetlb page",
+		       (unsigned long long)pfn);
+	EXPECT_EQ(-1, pm_first_bad(buf, HPSZ, 73));
+	pm_fill(buf, HPSZ, 74);
+	EXPECT_EQ(-1, pm_first_bad(buf, HPSZ, 74));
+	munmap(buf, HPSZ);
+}
+
+static double so_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Another process moves our huge pages back and forth between two nodes
+ * with MPOL_MF_MOVE_ALL, every 4 KiB address of them, while we soft
+ * offline them over and over.  madvise() may find a page busy (EBUSY)
+ * or gone to a frame it cannot take (EINVAL), nothing else; the mover
+ * may only run out of huge pages; the bytes must hold throughout.
+ */
+TEST_F_TIMEOUT(so, hugetlb_soft_offline_races_move_all, 120)
+{
+	const char *env = getenv("PM_RACE_SECONDS");
+	double secs = env && atof(env) > 0 ? atof(env) : 3, end;
+	size_t len = NR_HUGE * HPSZ, npages = len / self->psz;
+	long offlined = 0, busy = 0, *moves;
+	int n0, n1, wst;
+	char *buf;
+	pid_t pid;
+
+	PM_RETURN_IF_SKIPPED();
+	pm_pick_nodes(&n0, &n1);
+	if (n0 < 0)
+		SKIP(return, "needs two NUMA nodes with memory");
+	/* Each soft offline takes a pool page for good (until unpoisoned). */
+	if (huge_pool_grow(_metadata, self, 16 * NR_HUGE))
+		return;
+	/* Calls of the mover that moved every page, shared with it. */
+	moves = (long *)pm_map(sizeof(*moves), MAP_SHARED | MAP_ANONYMOUS);
+	ASSERT_NE(NULL, moves);
+	*moves = 0;
+	buf = pm_map(len, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB);
+	ASSERT_NE(NULL, buf);
+	pm_fill(buf, len, 75);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int *status = calloc(npages, sizeof(*status));
+		long k;
+
+		/* Our copy of the mapping would make the pages shared. */
+		munmap(buf, len);
+		for (k = 0; status; k++) {
+			long r = pm_move_pid(getppid(), buf, npages, self->psz,
+					     k & 1 ? n0 : n1, status,
+					     MPOL_MF_MOVE_ALL);
+
+			if (r < 0 && r != -ENOMEM)
+				_exit(1);
+			if (!r)
+				__atomic_add_fetch(moves, 1, __ATOMIC_RELAXED);
+		}
+		_exit(2);
+	}
+	end = so_now() + secs;
+	while (so_now() < end) {
+		int ret;
+
+		ret = madvise(buf, len, MADV_SOFT_OFFLINE);
+		if (ret && errno == EINVAL && !offlined && !busy) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			SKIP(return, "MADV_SOFT_OFFLINE: EINVAL (no CONFIG_MEMORY_FAILURE?)");
+		}
+		EXPECT_TRUE(!ret || errno == EBUSY || errno == EINVAL)
+			TH_LOG("madvise(MADV_SOFT_OFFLINE): %s", strerror(errno));
+		if (ret && errno != EBUSY && errno != EINVAL)
+			break;
+		offlined += !ret;
+		busy += !!ret;
+		EXPECT_EQ(-1, pm_first_bad(buf, len, 75))
+			TH_LOG("round %ld: contents changed", offlined + busy);
+		/* The pool must not run dry before the time is up. */
+		if (pm_meminfo_kb("HugePages_Free") < 2 * NR_HUGE)
+			pm_write_long(NR_HUGEPAGES,
+				      pm_read_long(NR_HUGEPAGES) + 4 * NR_HUGE);
+	}
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &wst, 0));
+	EXPECT_TRUE(WIFSIGNALED(wst))
+		TH_LOG("the mover exited with %d (1: move_pages() failed)",
+		       WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
+	TH_LOG("%ld soft offline calls took, %ld found a page busy; %ld moves",
+	       offlined, busy, *moves);
+	EXPECT_LT(0, offlined);
+	EXPECT_LT(0, *moves);
+	munmap(moves, sizeof(*moves));
+	EXPECT_EQ(-1, pm_first_bad(buf, len, 75));
+	munmap(buf, len);
 }
 
 TEST_HARNESS_MAIN
