@@ -9,7 +9,6 @@
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
-#include <time.h>
 
 #include "../kselftest_harness.h"
 #include "pm_test.h"
@@ -194,23 +193,6 @@ TEST_F_TIMEOUT(hugetlb, move_every_subpage, 90)
 			  "moved by every 4K address");
 }
 
-/* Seconds of the race below: $PM_RACE_SECONDS, 3 by default. */
-static double race_seconds(void)
-{
-	const char *env = getenv("PM_RACE_SECONDS");
-	double secs = env ? atof(env) : 0;
-
-	return secs > 0 ? secs : 3;
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * The other process: map NR_HUGE huge pages at @at, bound to node @from,
  * fill them, check them, count in *@seen_moved the pages it then finds
@@ -301,8 +283,8 @@ TEST_F_TIMEOUT(hugetlb, move_all_races_map_unmap, 120)
 	ASSERT_LE(0, pid);
 	if (!pid)
 		churn_huge(at, SEED + 3, nodes[0], seen_moved);
-	end = mono_now() + race_seconds();
-	while (mono_now() < end) {
+	end = pm_now() + pm_race_seconds(3);
+	while (pm_now() < end) {
 		long r = pm_move_pid(pid, at, self->npages, self->psz,
 				     nodes[1],
 				     pm_status_poison(self->status,
@@ -325,11 +307,10 @@ TEST_F_TIMEOUT(hugetlb, move_all_races_map_unmap, 120)
 				       calls, j, st);
 		}
 	}
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &wst, 0));
-	EXPECT_TRUE(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL)
+	wst = pm_kill_reap(pid);
+	EXPECT_TRUE(wst >= 0 && WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL)
 		TH_LOG("the other process exited with %d (1: a byte changed, 2: a call failed)",
-		       WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
+		       wst >= 0 && WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
 	TH_LOG("%ld move_pages() calls; the other process found %ld of its huge pages moved",
 	       calls, *seen_moved);
 	EXPECT_LT(0, *seen_moved);

@@ -153,6 +153,7 @@ static inline long pm_where(void *addr, unsigned long npages, size_t stride,
 #include <sys/stat.h>
 #include <linux/kernel-page-flags.h>
 #include <sys/types.h>
+#include <time.h>
 #include <sys/wait.h>
 
 /*
@@ -645,6 +646,37 @@ static inline long pm_node_meminfo_kb(int node, const char *key)
 	}
 	fclose(f);
 	return kb;
+}
+
+/* CLOCK_MONOTONIC in seconds. */
+static inline double pm_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* How long a race runs: $PM_RACE_SECONDS if set and positive, or @dflt. */
+static inline double pm_race_seconds(double dflt)
+{
+	const char *env = getenv("PM_RACE_SECONDS");
+	double secs = env ? atof(env) : 0;
+
+	return secs > 0 ? secs : dflt;
+}
+
+/*
+ * Kill a child that runs until killed and reap it: its wait status, or
+ * -1.  Anything but death by SIGKILL means it stopped by itself.
+ */
+static inline int pm_kill_reap(pid_t pid)
+{
+	int wst;
+
+	if (kill(pid, SIGKILL) || waitpid(pid, &wst, 0) != pid)
+		return -1;
+	return wst;
 }
 
 /* The pid of a child that has exited and been reaped, or -1. */

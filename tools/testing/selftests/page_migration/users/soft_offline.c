@@ -10,8 +10,6 @@
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
-#include <sys/wait.h>
-#include <time.h>
 
 #include "../../kselftest_harness.h"
 #include "users_util.h"
@@ -266,14 +264,6 @@ TEST_F_TIMEOUT(so, hugetlb_page_moves_and_old_frame_poisoned, 120)
 	munmap(buf, HPSZ);
 }
 
-static double so_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Free 2 MiB pool pages on @node, or -1. */
 static long node_free_huge(int node)
 {
@@ -298,8 +288,7 @@ static long node_free_huge(int node)
 
 TEST_F_TIMEOUT(so, hugetlb_soft_offline_races_move_all, 120)
 {
-	const char *env = getenv("PM_RACE_SECONDS");
-	double secs = env && atof(env) > 0 ? atof(env) : 3, end;
+	double end;
 	size_t len = NR_HUGE * HPSZ, npages = len / self->psz;
 	long offlined = 0, busy = 0, crossings = 0;
 	int n0, n1, wst, was[NR_HUGE], st[NR_HUGE], i, ret;
@@ -345,8 +334,8 @@ TEST_F_TIMEOUT(so, hugetlb_soft_offline_races_move_all, 120)
 		}
 		_exit(2);
 	}
-	end = so_now() + secs;
-	while (so_now() < end && offlined < SO_RACE_OFFLINES) {
+	end = pm_now() + pm_race_seconds(3);
+	while (pm_now() < end && offlined < SO_RACE_OFFLINES) {
 		ret = madvise(buf, len, MADV_SOFT_OFFLINE);
 		EXPECT_TRUE(!ret || errno == EBUSY || errno == ENOMEM)
 			TH_LOG("madvise(MADV_SOFT_OFFLINE): %s", strerror(errno));
@@ -367,11 +356,10 @@ TEST_F_TIMEOUT(so, hugetlb_soft_offline_races_move_all, 120)
 			pm_write_long(NR_HUGEPAGES,
 				      pm_read_long(NR_HUGEPAGES) + 4 * NR_HUGE);
 	}
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &wst, 0));
-	EXPECT_TRUE(WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL)
+	wst = pm_kill_reap(pid);
+	EXPECT_TRUE(wst >= 0 && WIFSIGNALED(wst) && WTERMSIG(wst) == SIGKILL)
 		TH_LOG("the mover exited with %d (1: move_pages() failed)",
-		       WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
+		       wst >= 0 && WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
 	TH_LOG("%ld soft offlines, %ld busy or without a target; %ld node changes",
 	       offlined, busy, crossings);
 	EXPECT_LT(1, offlined);

@@ -303,15 +303,6 @@ static inline long pm_first_misplaced(const int *status, const int *want,
 	return -1;
 }
 
-/* CLOCK_MONOTONIC in seconds. */
-static inline double pm_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /*
  * The cpuset controller's line of /proc/cgroups: the id of the hierarchy
  * that holds it (0: cgroup v2) and its number of cgroups. 0, or -1.
