@@ -30,14 +30,6 @@ FIXTURE(hugetlb)
 	int *status;
 };
 
-static long node_hp(int node, const char *what)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), HP_FMT, node, what);
-	return pm_read_long(path);
-}
-
 FIXTURE_SETUP(hugetlb)
 {
 	int i, nodes[2];
@@ -79,6 +71,19 @@ FIXTURE_TEARDOWN(hugetlb)
 	free(self->status);
 }
 
+/* 0 if both nodes have @need free pool pages, else 1 and SKIP(). */
+static int skip_unless_free(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(hugetlb) *self, long need)
+{
+	long a = pm_node_huge(self->node_a, "free_hugepages");
+	long b = pm_node_huge(self->node_b, "free_hugepages");
+
+	if (a >= need && b >= need)
+		return 0;
+	SKIP(return 1, "free huge pages: node %d %ld, node %d %ld; need %ld each",
+	     self->node_a, a, self->node_b, b, need);
+}
+
 TEST_F_TIMEOUT(hugetlb, move_huge_pages, 90)
 {
 	unsigned long mask;
@@ -87,12 +92,8 @@ TEST_F_TIMEOUT(hugetlb, move_huge_pages, 90)
 	int r;
 
 	PM_RETURN_IF_SKIPPED();
-	if (node_hp(self->node_a, "free_hugepages") < NR_HUGE + 1 ||
-	    node_hp(self->node_b, "free_hugepages") < NR_HUGE + 1)
-		SKIP(return, "free huge pages: node %d %ld, node %d %ld; need %d each",
-		     self->node_a, node_hp(self->node_a, "free_hugepages"),
-		     self->node_b, node_hp(self->node_b, "free_hugepages"),
-		     NR_HUGE + 1);
+	if (skip_unless_free(_metadata, self, NR_HUGE + 1))
+		return;
 	self->buf = mmap(NULL, NR_HUGE * HPSZ, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf) TH_LOG("mmap MAP_HUGETLB: %s",
@@ -116,15 +117,15 @@ TEST_F_TIMEOUT(hugetlb, move_huge_pages, 90)
 
 	for (r = 0; r < 4; r++) {
 		int to = (r & 1) ? self->node_a : self->node_b;
-		long free_to = node_hp(to, "free_hugepages");
+		long free_to = pm_node_huge(to, "free_hugepages");
 
 		PM_MOVE_OK(self->buf, NR_HUGE, HPSZ, to, self->status, 0,
 			   "hugetlb move (one address per huge page)");
 		PM_ASSERT_WHERE(self->buf, self->npages, self->psz, to,
 				self->status, "every 4K piece of the huge pages");
-		ASSERT_EQ(free_to - NR_HUGE, node_hp(to, "free_hugepages"))
+		ASSERT_EQ(free_to - NR_HUGE, pm_node_huge(to, "free_hugepages"))
 			TH_LOG("round %d: node %d free huge pages %ld -> %ld, expected -%d",
-			       r, to, free_to, node_hp(to, "free_hugepages"),
+			       r, to, free_to, pm_node_huge(to, "free_hugepages"),
 			       NR_HUGE);
 		for (i = 0; i < self->npages; i += 97) {
 			ASSERT_EQ(0, pm_kpageflags(self->buf + i * self->psz, &f));
@@ -152,14 +153,11 @@ TEST_F_TIMEOUT(hugetlb, move_every_subpage, 90)
 	size_t per_huge = HPSZ / self->psz, i;
 	unsigned long mask;
 	int *want;
+	long bad;
 
 	PM_RETURN_IF_SKIPPED();
-	if (node_hp(self->node_a, "free_hugepages") < NR_HUGE ||
-	    node_hp(self->node_b, "free_hugepages") < NR_HUGE)
-		SKIP(return, "free huge pages: node %d %ld, node %d %ld; need %d each",
-		     self->node_a, node_hp(self->node_a, "free_hugepages"),
-		     self->node_b, node_hp(self->node_b, "free_hugepages"),
-		     NR_HUGE);
+	if (skip_unless_free(_metadata, self, NR_HUGE))
+		return;
 	self->buf = mmap(NULL, NR_HUGE * HPSZ, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf) TH_LOG("mmap MAP_HUGETLB: %s",
@@ -180,12 +178,11 @@ TEST_F_TIMEOUT(hugetlb, move_every_subpage, 90)
 				 self->node_b,
 				 pm_status_poison(self->status, self->npages),
 				 0));
-	i = 0;
-	while (i < self->npages && self->status[i] == want[i])
-		i++;
-	EXPECT_EQ(self->npages, i)
-		TH_LOG("entry %zu (piece %zu of huge page %zu): status %d, expected %d",
-		       i, i % per_huge, i / per_huge, self->status[i], want[i]);
+	bad = pm_first_misplaced(self->status, want, self->npages);
+	EXPECT_EQ(-1, bad)
+		TH_LOG("entry %ld (piece %ld of huge page %ld): status %d, expected %d",
+		       bad, bad % (long)per_huge, bad / (long)per_huge,
+		       self->status[bad], want[bad]);
 	free(want);
 	PM_ASSERT_WHERE(self->buf, self->npages, self->psz, self->node_b,
 			self->status, "every 4K piece after the move");
@@ -263,11 +260,10 @@ TEST_F_TIMEOUT(hugetlb, move_all_races_map_unmap, 120)
 		pm_write_long(self->nr_path[i],
 			      pm_read_long(self->nr_path[i]) + 2 * NR_HUGE);
 		nr0[i] = pm_read_long(self->nr_path[i]);
-		free0[i] = node_hp(nodes[i], "free_hugepages");
+		free0[i] = pm_node_huge(nodes[i], "free_hugepages");
 	}
-	if (free0[0] < 3 * NR_HUGE + 1 || free0[1] < 3 * NR_HUGE + 1)
-		SKIP(return, "free huge pages: node %d %ld, node %d %ld; need %d each",
-		     nodes[0], free0[0], nodes[1], free0[1], 3 * NR_HUGE + 1);
+	if (skip_unless_free(_metadata, self, 3 * NR_HUGE + 1))
+		return;
 	/* An aligned reservation, so that the other process's maps fit. */
 	self->buf_len = (NR_HUGE + 1) * HPSZ;
 	self->buf = mmap(NULL, self->buf_len, PROT_NONE,
@@ -319,9 +315,9 @@ TEST_F_TIMEOUT(hugetlb, move_all_races_map_unmap, 120)
 		EXPECT_EQ(nr0[i], pm_read_long(self->nr_path[i]))
 			TH_LOG("node %d: pool of %ld, was %ld", nodes[i],
 			       pm_read_long(self->nr_path[i]), nr0[i]);
-		EXPECT_EQ(free0[i], node_hp(nodes[i], "free_hugepages"))
+		EXPECT_EQ(free0[i], pm_node_huge(nodes[i], "free_hugepages"))
 			TH_LOG("node %d: %ld free huge pages, were %ld",
-			       nodes[i], node_hp(nodes[i], "free_hugepages"),
+			       nodes[i], pm_node_huge(nodes[i], "free_hugepages"),
 			       free0[i]);
 	}
 	EXPECT_EQ(0, pm_meminfo_kb("HugePages_Rsvd"));

@@ -648,6 +648,29 @@ static inline long pm_node_meminfo_kb(int node, const char *key)
 	return kb;
 }
 
+/* First page whose status is not want[i], or -1. */
+static inline long pm_first_misplaced(const int *status, const int *want,
+				      unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (status[i] != want[i])
+			return (long)i;
+	return -1;
+}
+
+/* @what (nr_hugepages, free_hugepages...) of @node's 2 MiB pool, or -1. */
+static inline long pm_node_huge(int node, const char *what)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s",
+		 node, what);
+	return pm_read_long(path);
+}
+
 /* CLOCK_MONOTONIC in seconds. */
 static inline double pm_now(void)
 {

@@ -264,17 +264,6 @@ TEST_F_TIMEOUT(so, hugetlb_page_moves_and_old_frame_poisoned, 120)
 	munmap(buf, HPSZ);
 }
 
-/* Free 2 MiB pool pages on @node, or -1. */
-static long node_free_huge(int node)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path),
-		 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/free_hugepages",
-		 node);
-	return pm_read_long(path);
-}
-
 /*
  * Another process moves our huge pages back and forth between two nodes
  * with MPOL_MF_MOVE_ALL, every 4 KiB address of them, while we soft
@@ -351,8 +340,8 @@ TEST_F_TIMEOUT(so, hugetlb_soft_offline_races_move_all, 120)
 			was[i] = st[i];
 		}
 		/* Soft offline must find pool pages on the page's node. */
-		if (node_free_huge(n0) < 2 * NR_HUGE ||
-		    node_free_huge(n1) < 2 * NR_HUGE)
+		if (pm_node_huge(n0, "free_hugepages") < 2 * NR_HUGE ||
+		    pm_node_huge(n1, "free_hugepages") < 2 * NR_HUGE)
 			pm_write_long(NR_HUGEPAGES,
 				      pm_read_long(NR_HUGEPAGES) + 4 * NR_HUGE);
 	}

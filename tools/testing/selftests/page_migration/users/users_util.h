@@ -291,18 +291,6 @@ static inline int pm_remapped(int node, const int *from, int nfrom,
 	return to[k % nto];
 }
 
-/* First page whose status is not want[i], or -1. */
-static inline long pm_first_misplaced(const int *status, const int *want,
-				      unsigned long n)
-{
-	unsigned long i;
-
-	for (i = 0; i < n; i++)
-		if (status[i] != want[i])
-			return (long)i;
-	return -1;
-}
-
 /*
  * The cpuset controller's line of /proc/cgroups: the id of the hierarchy
  * that holds it (0: cgroup v2) and its number of cgroups. 0, or -1.
