@@ -182,20 +182,23 @@ static void migrate_test_settle_after_batch(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, settle_after_batch(MIGRATEPAGE_SUCCESS));
 }
 
-/* dst->private carries the anon_vma and "had ptes" to the move phase. */
+/* dst->private carries the anon_vma and src's state to the move phase. */
 static void migrate_test_dst_stash(struct kunit *test)
 {
 	struct folio *dst = test_folio(test, 0);
 	struct anon_vma *av = (struct anon_vma *)&dst->mapping;
-	bool mapped;
+	unsigned long state;
 
-	dst_stash(dst, av, true);
-	KUNIT_EXPECT_PTR_EQ(test, dst_unstash(dst, &mapped), av);
-	KUNIT_EXPECT_TRUE(test, mapped);
+	dst_stash(dst, av, SRC_WAS_MAPPED | SRC_WAS_MLOCKED);
+	KUNIT_EXPECT_PTR_EQ(test, dst_unstash(dst, &state), av);
+	KUNIT_EXPECT_EQ(test, state, SRC_WAS_MAPPED | SRC_WAS_MLOCKED);
 	KUNIT_EXPECT_NULL(test, dst->private);
-	dst_stash(dst, NULL, false);
-	KUNIT_EXPECT_NULL(test, dst_unstash(dst, &mapped));
-	KUNIT_EXPECT_FALSE(test, mapped);
+	dst_stash(dst, av, SRC_WAS_MLOCKED);
+	KUNIT_EXPECT_PTR_EQ(test, dst_unstash(dst, &state), av);
+	KUNIT_EXPECT_EQ(test, state, SRC_WAS_MLOCKED);
+	dst_stash(dst, NULL, 0);
+	KUNIT_EXPECT_NULL(test, dst_unstash(dst, &state));
+	KUNIT_EXPECT_EQ(test, state, 0UL);
 	folio_put(dst);
 }
 

@@ -173,29 +173,29 @@ static void dst_release(struct migrate_ctx *ctx, struct folio *dst)
 /*
  * Between the unmap and move phases dst->private carries what the move
  * phase needs about src: the anon_vma reference taken for it (or NULL)
- * and whether its ptes became migration entries.  dst is locked and
- * known to nobody else, so the field is ours; an anon_vma pointer is
- * word aligned, which leaves bit 0 free.
+ * and the SRC_* bits below.  dst is locked and known to nobody else, so
+ * the field is ours; an anon_vma pointer is word aligned, which leaves
+ * the low bits free.
  */
-#define DST_SRC_WAS_MAPPED	1UL
+#define SRC_WAS_MAPPED		1UL	/* its ptes are migration entries */
+#define SRC_WAS_MLOCKED		2UL	/* mlocked before the unmap */
+#define SRC_STATE_MASK		(SRC_WAS_MAPPED | SRC_WAS_MLOCKED)
 
 static void dst_stash(struct folio *dst, struct anon_vma *anon_vma,
-		      bool was_mapped)
+		      unsigned long src_state)
 {
-	unsigned long word = (unsigned long)anon_vma;
-
-	if (was_mapped)
-		word |= DST_SRC_WAS_MAPPED;
-	dst->private = (void *)word;
+	BUILD_BUG_ON(__alignof__(struct anon_vma) <= SRC_STATE_MASK);
+	dst->private = (void *)((unsigned long)anon_vma | src_state);
 }
 
-static struct anon_vma *dst_unstash(struct folio *dst, bool *was_mapped)
+static struct anon_vma *dst_unstash(struct folio *dst,
+				    unsigned long *src_state)
 {
 	unsigned long word = (unsigned long)dst->private;
 
 	dst->private = NULL;
-	*was_mapped = word & DST_SRC_WAS_MAPPED;
-	return (struct anon_vma *)(word & ~DST_SRC_WAS_MAPPED);
+	*src_state = word & SRC_STATE_MASK;
+	return (struct anon_vma *)(word & ~SRC_STATE_MASK);
 }
 
 /* src is done with: drop the isolation accounting and reference. */
@@ -599,6 +599,8 @@ static int src_unmap(struct migrate_ctx *ctx, struct folio *src,
 static int unmap_locked_src(struct migrate_ctx *ctx, struct folio *src,
 			    struct folio *dst)
 {
+	/* Unmapping munlocks src; dst's remap must redo the mlock. */
+	unsigned long src_state = folio_test_mlocked(src) ? SRC_WAS_MLOCKED : 0;
 	struct anon_vma *anon_vma = NULL;
 	int rc = -EAGAIN;
 
@@ -622,7 +624,9 @@ static int unmap_locked_src(struct migrate_ctx *ctx, struct folio *src,
 			put_anon_vma(anon_vma);
 		return rc;
 	}
-	dst_stash(dst, anon_vma, rc == SRC_HAD_PTES);
+	if (rc == SRC_HAD_PTES)
+		src_state |= SRC_WAS_MAPPED;
+	dst_stash(dst, anon_vma, src_state);
 	return MIGRATE_STEP_UNMAPPED;
 }
 
@@ -717,15 +721,19 @@ out_release_dst:
  */
 static int move_finish(struct migrate_ctx *ctx, struct folio *src,
 		       struct folio *dst, struct anon_vma *anon_vma,
-		       bool was_mapped, int rc)
+		       unsigned long src_state, int rc)
 {
+	bool was_mapped = src_state & SRC_WAS_MAPPED;
+
 	if (rc == MIGRATEPAGE_SUCCESS) {
 		/*
 		 * On the LRU before the ptes come back, so that remapping
-		 * an mlocked folio builds up dst's mlock_count.
+		 * an mlocked folio builds up dst's mlock_count.  Other
+		 * folios stay in this CPU's batch, which adds them to the
+		 * LRU many at a time.
 		 */
 		folio_add_lru(dst);
-		if (was_mapped)
+		if (was_mapped && (src_state & SRC_WAS_MLOCKED))
 			lru_add_drain();
 		set_page_owner_migrate_reason(&dst->page, ctx->reason);
 	} else if (src_pinned(src)) {
@@ -1028,7 +1036,7 @@ static void move_mappings(struct migrate_ctx *ctx, struct list_head *unmapped,
 		struct folio *dst = list_first_entry(dsts, struct folio, lru);
 		bool deferred = move_copy_deferrable(ctx, src);
 		struct anon_vma *anon_vma;
-		bool was_mapped;
+		unsigned long src_state;
 		int rc;
 
 		VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
@@ -1046,11 +1054,11 @@ static void move_mappings(struct migrate_ctx *ctx, struct list_head *unmapped,
 			}
 		}
 		/* Before a whole move: the swap cache's uses dst->private. */
-		anon_vma = dst_unstash(dst, &was_mapped);
+		anon_vma = dst_unstash(dst, &src_state);
 		if (!deferred)
 			rc = move_src_to_dst(dst, src, move_mode(ctx));
 		list_del(&dst->lru);
-		rc = move_finish(ctx, src, dst, anon_vma, was_mapped, rc);
+		rc = move_finish(ctx, src, dst, anon_vma, src_state, rc);
 		move_book(ctx, src, dst, rc, ml, again);
 	}
 }
@@ -1077,14 +1085,14 @@ static void move_finish_copied(struct migrate_ctx *ctx, struct move_lists *ml,
 		struct folio *dst = list_first_entry(&ml->copy_dsts,
 						     struct folio, lru);
 		struct anon_vma *anon_vma;
-		bool was_mapped;
+		unsigned long src_state;
 		int rc;
 
-		anon_vma = dst_unstash(dst, &was_mapped);
+		anon_vma = dst_unstash(dst, &src_state);
 
 		list_del(&dst->lru);
 		move_after_copy(dst, src);
-		rc = move_finish(ctx, src, dst, anon_vma, was_mapped,
+		rc = move_finish(ctx, src, dst, anon_vma, src_state,
 				 MIGRATEPAGE_SUCCESS);
 		move_book(ctx, src, dst, rc, ml, again);
 	}
