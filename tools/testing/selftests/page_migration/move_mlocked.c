@@ -2,10 +2,12 @@
 /*
  * mlocked anonymous pages move between two nodes and are still mlocked
  * and unevictable afterwards (VmLck unchanged, every page PG_mlocked and
- * on the unevictable list), with every byte intact.
+ * on the unevictable list), with every byte intact.  A page mlocked by
+ * two processes keeps both mlocks across a move.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "../kselftest_harness.h"
 #include "pm_test.h"
@@ -102,6 +104,69 @@ TEST_F_TIMEOUT(mlocked, move_mlocked_pages, 90)
 	pm_fill(self->buf, self->len, SEED + 1);
 	PM_ASSERT_CONTENT(self->buf, self->len, SEED + 1, self->psz,
 			  "rewritten after moves");
+}
+
+/*
+ * Shared pages mlocked by this process and a child move (MOVE_ALL); the
+ * moved pages must count both mlocks, so that when this process
+ * munlocks them the child's mlock still keeps them unevictable.
+ */
+TEST_F_TIMEOUT(mlocked, two_lockers_keep_one_after_move, 90)
+{
+	int ready[2], go[2], i, st;
+	char *shared, c = 0;
+	uint64_t f;
+	pid_t pid;
+
+	PM_RETURN_IF_SKIPPED();
+	shared = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+	pm_fill(shared, self->len, SEED + 2);
+	PM_MOVE_OK(shared, NR_PAGES, self->psz, self->node_a, self->status, 0,
+		   "initial placement of the shared pages");
+	ASSERT_EQ(0, mlock(shared, self->len));
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		c = mlock(shared, self->len) ? 'n' : 'y';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		/* Until the parent says so, or dies. */
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(go[0]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ('y', c) TH_LOG("the child could not mlock");
+
+	PM_MOVE_OK(shared, NR_PAGES, self->psz, self->node_b, self->status,
+		   MPOL_MF_MOVE_ALL, "pages mlocked by two processes");
+	PM_ASSERT_WHERE(shared, NR_PAGES, self->psz, self->node_b,
+			self->status, "query");
+	ASSERT_EQ(0, munlock(shared, self->len));
+	/* A no-op move drains the per-CPU batches: see check_locked(). */
+	PM_MOVE_OK(shared, NR_PAGES, self->psz, self->node_b, self->status,
+		   MPOL_MF_MOVE_ALL, "no-op move to settle the LRU");
+	for (i = 0; i < NR_PAGES; i++) {
+		ASSERT_EQ(0, pm_kpageflags(shared + i * self->psz, &f))
+			TH_LOG("page %d not present", i);
+		ASSERT_NE(0, f & PM_KPF(PM_KPF_MLOCKED))
+			TH_LOG("page %d lost the child's mlock (kpageflags 0x%llx)",
+			       i, (unsigned long long)f);
+		ASSERT_NE(0, f & PM_KPF(KPF_UNEVICTABLE))
+			TH_LOG("page %d is evictable (kpageflags 0x%llx)",
+			       i, (unsigned long long)f);
+	}
+	PM_ASSERT_CONTENT(shared, self->len, SEED + 2, self->psz,
+			  "after the move");
+
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	munmap(shared, self->len);
 }
 
 TEST_HARNESS_MAIN
