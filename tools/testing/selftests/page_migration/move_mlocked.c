@@ -48,13 +48,30 @@ FIXTURE_TEARDOWN(mlocked)
 		munmap(self->buf, self->len);
 }
 
+/* Every page of the NR_PAGES at @buf is PG_mlocked and unevictable. */
+static void check_pages_locked(struct __test_metadata *_metadata, char *buf,
+			       size_t psz, int node, const char *when)
+{
+	uint64_t f;
+	int i;
+
+	for (i = 0; i < NR_PAGES; i++) {
+		ASSERT_EQ(0, pm_kpageflags(buf + i * psz, &f))
+			TH_LOG("%s: page %d not present", when, i);
+		ASSERT_NE(0, f & PM_KPF(PM_KPF_MLOCKED))
+			TH_LOG("%s: page %d on node %d is not mlocked (kpageflags 0x%llx)",
+			       when, i, node, (unsigned long long)f);
+		ASSERT_NE(0, f & PM_KPF(KPF_UNEVICTABLE))
+			TH_LOG("%s: page %d on node %d is not unevictable (kpageflags 0x%llx)",
+			       when, i, node, (unsigned long long)f);
+	}
+}
+
 static void check_locked(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(mlocked) *self, int node,
 			 const char *when)
 {
 	long vmlck = pm_status_kb("VmLck");
-	uint64_t f;
-	int i;
 
 	/*
 	 * A second move to the same node moves nothing but drains the
@@ -65,16 +82,7 @@ static void check_locked(struct __test_metadata *_metadata,
 	ASSERT_LE((long)(self->len / 1024), vmlck)
 		TH_LOG("%s: VmLck %ld kB, expected at least %zu kB", when,
 		       vmlck, self->len / 1024);
-	for (i = 0; i < NR_PAGES; i++) {
-		ASSERT_EQ(0, pm_kpageflags(self->buf + i * self->psz, &f))
-			TH_LOG("%s: page %d not present", when, i);
-		ASSERT_NE(0, f & PM_KPF(PM_KPF_MLOCKED))
-			TH_LOG("%s: page %d on node %d is not mlocked (kpageflags 0x%llx)",
-			       when, i, node, (unsigned long long)f);
-		ASSERT_NE(0, f & PM_KPF(KPF_UNEVICTABLE))
-			TH_LOG("%s: page %d on node %d is not unevictable (kpageflags 0x%llx)",
-			       when, i, node, (unsigned long long)f);
-	}
+	check_pages_locked(_metadata, self->buf, self->psz, node, when);
 }
 
 TEST_F_TIMEOUT(mlocked, move_mlocked_pages, 90)
@@ -113,9 +121,8 @@ TEST_F_TIMEOUT(mlocked, move_mlocked_pages, 90)
  */
 TEST_F_TIMEOUT(mlocked, two_lockers_keep_one_after_move, 90)
 {
-	int ready[2], go[2], i, st;
+	int ready[2], go[2], st;
 	char *shared, c = 0;
-	uint64_t f;
 	pid_t pid;
 
 	PM_RETURN_IF_SKIPPED();
@@ -150,16 +157,8 @@ TEST_F_TIMEOUT(mlocked, two_lockers_keep_one_after_move, 90)
 	/* A no-op move drains the per-CPU batches: see check_locked(). */
 	PM_MOVE_OK(shared, NR_PAGES, self->psz, self->node_b, self->status,
 		   MPOL_MF_MOVE_ALL, "no-op move to settle the LRU");
-	for (i = 0; i < NR_PAGES; i++) {
-		ASSERT_EQ(0, pm_kpageflags(shared + i * self->psz, &f))
-			TH_LOG("page %d not present", i);
-		ASSERT_NE(0, f & PM_KPF(PM_KPF_MLOCKED))
-			TH_LOG("page %d lost the child's mlock (kpageflags 0x%llx)",
-			       i, (unsigned long long)f);
-		ASSERT_NE(0, f & PM_KPF(KPF_UNEVICTABLE))
-			TH_LOG("page %d is evictable (kpageflags 0x%llx)",
-			       i, (unsigned long long)f);
-	}
+	check_pages_locked(_metadata, shared, self->psz, self->node_b,
+			   "child's mlock after this process's munlock");
 	PM_ASSERT_CONTENT(shared, self->len, SEED + 2, self->psz,
 			  "after the move");
 
