@@ -5,7 +5,9 @@
  * Also: a move given every 4 KiB address of the huge pages (the status
  * words stock 6.1 gives), and moves of another process's huge pages
  * with MPOL_MF_MOVE_ALL while it maps, fills and unmaps them over and
- * over, after which no pool page may be lost.
+ * over, after which no pool page may be lost.  And pages of two shared
+ * hugetlb files, mapped by this process and a child, whose unmap needs
+ * each file's i_mmap_rwsem held for write.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -322,6 +324,130 @@ TEST_F_TIMEOUT(hugetlb, move_all_races_map_unmap, 120)
 	}
 	EXPECT_EQ(0, pm_meminfo_kb("HugePages_Rsvd"));
 	EXPECT_EQ(0, pm_meminfo_kb("HugePages_Surp"));
+}
+
+/*
+ * The child of move_shared_files: map every page (a shared hugetlb
+ * mapping is not copied at fork), say so on @ready, wait for @go, then
+ * check the bytes and the node.  Exits 0, 1 if a byte is wrong, 2 if a
+ * page is not on @to, 3 if a call failed.
+ */
+static void shared_child(char *seq, char *mix, int ready, int go, int to)
+{
+	size_t half = NR_HUGE * HPSZ;
+	int st[2 * NR_HUGE], i;
+	char c = 0;
+
+	if (pm_first_bad(seq, half, SEED + 6) >= 0 ||
+	    pm_first_bad(seq + half, half, SEED + 7) >= 0)
+		_exit(1);
+	if (madvise(mix, 2 * half, MADV_POPULATE_READ))
+		_exit(3);
+	if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1)
+		_exit(3);
+	if (pm_first_bad(seq, half, SEED + 6) >= 0 ||
+	    pm_first_bad(seq + half, half, SEED + 7) >= 0)
+		_exit(1);
+	if (pm_where(seq, 2 * NR_HUGE, HPSZ, st))
+		_exit(3);
+	for (i = 0; i < 2 * NR_HUGE; i++)
+		if (st[i] != to)
+			_exit(2);
+	_exit(0);
+}
+
+/*
+ * Two shared hugetlb files (memfd, MFD_HUGETLB) of NR_HUGE pages each,
+ * mapped twice here and once in a child: at seq in file order (A A B
+ * B), at mix interleaved (A B A B).  Unmapping their pages needs each
+ * file's i_mmap_rwsem held for write, and a batch holds one file's at a
+ * time.  A move through mix goes from file to file at every page, one
+ * through seq takes several pages of a file together; both must move
+ * every page, whose bytes both processes then find intact, and take
+ * the pool pages of the target node.
+ */
+TEST_F_TIMEOUT(hugetlb, move_shared_files, 90)
+{
+	size_t half = NR_HUGE * HPSZ;
+	int fds[2] = { -1, -1 }, ready[2], go[2], st[2 * NR_HUGE];
+	unsigned long mask;
+	long free_b;
+	char *seq, *mix, c = 0;
+	int f, j, wst;
+	pid_t pid;
+
+	PM_RETURN_IF_SKIPPED();
+	for (f = 0; f < 2; f++)
+		pm_write_long(self->nr_path[f],
+			      pm_read_long(self->nr_path[f]) + 2 * NR_HUGE);
+	if (skip_unless_free(_metadata, self, 2 * NR_HUGE + 1))
+		return;
+	/* An aligned reservation for both views. */
+	self->buf_len = (4 * NR_HUGE + 1) * HPSZ;
+	self->buf = mmap(NULL, self->buf_len, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	seq = (char *)(((unsigned long)self->buf + HPSZ - 1) & ~(HPSZ - 1));
+	mix = seq + 2 * half;
+	for (f = 0; f < 2; f++) {
+		fds[f] = memfd_create(f ? "pm-huge-b" : "pm-huge-a",
+				      MFD_HUGETLB);
+		ASSERT_LE(0, fds[f]) TH_LOG("memfd_create: %s", strerror(errno));
+		ASSERT_EQ(0, ftruncate(fds[f], half));
+		ASSERT_NE(MAP_FAILED, mmap(seq + f * half, half,
+					   PROT_READ | PROT_WRITE,
+					   MAP_SHARED | MAP_FIXED, fds[f], 0));
+		for (j = 0; j < NR_HUGE; j++)
+			ASSERT_NE(MAP_FAILED,
+				  mmap(mix + (2 * j + f) * HPSZ, HPSZ,
+				       PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_FIXED, fds[f],
+				       j * HPSZ));
+	}
+	mask = 1UL << self->node_a;
+	ASSERT_EQ(0, mbind(seq, 2 * half, MPOL_BIND, &mask,
+			   sizeof(mask) * 8, 0));
+	pm_fill(seq, half, SEED + 6);
+	pm_fill(seq + half, half, SEED + 7);
+	ASSERT_EQ(0, madvise(mix, 2 * half, MADV_POPULATE_READ));
+	PM_ASSERT_WHERE(mix, 2 * NR_HUGE, HPSZ, self->node_a, st,
+			"initial placement, interleaved view");
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		shared_child(seq, mix, ready[1], go[0], self->node_b);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+
+	free_b = pm_node_huge(self->node_b, "free_hugepages");
+	PM_MOVE_OK(mix, 2 * NR_HUGE, HPSZ, self->node_b, st,
+		   MPOL_MF_MOVE_ALL, "interleaved files, mapped by two");
+	PM_ASSERT_WHERE(seq, 2 * NR_HUGE, HPSZ, self->node_b, st,
+			"file-order view after the interleaved move");
+	EXPECT_EQ(free_b - 2 * NR_HUGE,
+		  pm_node_huge(self->node_b, "free_hugepages"));
+	PM_ASSERT_CONTENT(seq, half, SEED + 6, self->psz, "file A, moved");
+	PM_ASSERT_CONTENT(seq + half, half, SEED + 7, self->psz,
+			  "file B, moved");
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	if (waitpid(pid, &wst, 0) != pid)
+		wst = -1;
+	EXPECT_TRUE(wst >= 0 && WIFEXITED(wst) && !WEXITSTATUS(wst))
+		TH_LOG("the child: %d (1: a byte changed, 2: a page off node %d, 3: a call failed)",
+		       wst >= 0 && WIFEXITED(wst) ? WEXITSTATUS(wst) : -1,
+		       self->node_b);
+
+	PM_MOVE_OK(seq, 2 * NR_HUGE, HPSZ, self->node_a, st,
+		   MPOL_MF_MOVE_ALL, "file order, mapped twice");
+	PM_ASSERT_WHERE(mix, 2 * NR_HUGE, HPSZ, self->node_a, st,
+			"interleaved view after the file-order move");
+	PM_ASSERT_CONTENT(seq, half, SEED + 6, self->psz, "file A, back");
+	PM_ASSERT_CONTENT(seq + half, half, SEED + 7, self->psz,
+			  "file B, back");
+	for (f = 0; f < 2; f++)
+		close(fds[f]);
 }
 
 TEST_HARNESS_MAIN
