@@ -2,7 +2,8 @@
 /*
  * KUnit cases for mm/migrate_copy.c: how a batch is claimed in chunks,
  * how many helpers it gets, a batch copied by several threads, byte for
- * byte, and helpers not started cancelled, not waited for.  Included at
+ * byte, chained by ->lru or kept in an array, and helpers not started
+ * cancelled, not waited for.  Included at
  * the end of that file when CONFIG_MIGRATE_KUNIT_TEST is set.
  */
 #ifndef _MM_MIGRATE_COPY_TEST_H
@@ -14,10 +15,15 @@
 
 #define COPY_TEST_MAX	8
 
-/* A batch of src/dst pairs of the given orders, chained by ->lru. */
+/*
+ * A batch of src/dst pairs of the given orders, chained by ->lru and
+ * also kept in an array of pairs.
+ */
 struct copy_test_batch {
 	struct list_head srcs, dsts;
 	struct folio *src[COPY_TEST_MAX], *dst[COPY_TEST_MAX];
+	struct migrate_copy_pair pair[COPY_TEST_MAX];
+	bool by_pair;		/* walk the array, not the lists */
 	unsigned int nr;
 	unsigned long nr_pages;
 };
@@ -45,6 +51,7 @@ static int copy_test_alloc(struct copy_test_batch *b,
 
 	INIT_LIST_HEAD(&b->srcs);
 	INIT_LIST_HEAD(&b->dsts);
+	b->by_pair = false;
 	b->nr = 0;
 	b->nr_pages = 0;
 	for (i = 0; i < nr; i++) {
@@ -67,15 +74,29 @@ static int copy_test_alloc(struct copy_test_batch *b,
 		list_add_tail(&dst->lru, &b->dsts);
 		b->src[i] = src;
 		b->dst[i] = dst;
+		b->pair[i].src = src;
+		b->pair[i].dst = dst;
 		b->nr_pages += folio_nr_pages(src);
 		b->nr++;
 	}
 	return 0;
 }
 
+/* Take the folios off the lists, each ->lru pointing at itself. */
+static void copy_test_unchain(struct copy_test_batch *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nr; i++) {
+		list_del_init(&b->src[i]->lru);
+		list_del_init(&b->dst[i]->lru);
+	}
+}
+
 static struct copy_cursor copy_test_start(struct copy_test_batch *b)
 {
-	return (struct copy_cursor){ .dst = b->dst[0], .src = b->src[0] };
+	return (struct copy_cursor){ .dst = b->dst[0], .src = b->src[0],
+				     .pair = b->by_pair ? b->pair : NULL };
 }
 
 /* Index of the folio and page a claim starts at, past a used-up folio. */
@@ -110,12 +131,13 @@ struct copy_test_claim {
 
 /*
  * Claim folios of @orders in chunks of @chunk pages until none is left;
- * expect @want, in order, and then nothing.
+ * expect @want, in order, and then nothing.  @by_pair: the batch is an
+ * array of pairs.
  */
 static void copy_test_claims(struct kunit *test, const unsigned int *orders,
 			     unsigned int nr_folios, unsigned long chunk,
 			     const struct copy_test_claim *want,
-			     unsigned int nr_want)
+			     unsigned int nr_want, bool by_pair)
 {
 	struct copy_test_batch b;
 	struct copy_share share;
@@ -125,6 +147,7 @@ static void copy_test_claims(struct kunit *test, const unsigned int *orders,
 
 	if (copy_test_alloc(&b, orders, nr_folios))
 		kunit_skip(test, "no free folios");
+	b.by_pair = by_pair;
 	copy_share_init(&share, copy_test_start(&b), b.nr_pages, chunk);
 	for (i = 0; i < nr_want; i++) {
 		nr = copy_claim(&share, &from);
@@ -147,7 +170,7 @@ static void migrate_copy_test_claim_one(struct kunit *test)
 	static const struct copy_test_claim want[] = { { 0, 0, 1 } };
 
 	copy_test_claims(test, orders, ARRAY_SIZE(orders), 4, want,
-			 ARRAY_SIZE(want));
+			 ARRAY_SIZE(want), false);
 	KUNIT_EXPECT_EQ(test, copy_nr_helpers(4, 1, 4), 0U);
 }
 
@@ -160,7 +183,10 @@ static void migrate_copy_test_claim_uneven(struct kunit *test)
 	};
 
 	copy_test_claims(test, orders, ARRAY_SIZE(orders), 3, want,
-			 ARRAY_SIZE(want));
+			 ARRAY_SIZE(want), false);
+	/* The same batch kept in an array, as hugetlb batches are. */
+	copy_test_claims(test, orders, ARRAY_SIZE(orders), 3, want,
+			 ARRAY_SIZE(want), true);
 }
 
 /* One large folio in chunks of 3: 3 of its pages, then the last. */
@@ -172,7 +198,7 @@ static void migrate_copy_test_claim_one_large(struct kunit *test)
 	};
 
 	copy_test_claims(test, orders, ARRAY_SIZE(orders), 3, want,
-			 ARRAY_SIZE(want));
+			 ARRAY_SIZE(want), false);
 }
 
 /* Helpers: one per thread beside the caller, no more than chunks. */
@@ -280,10 +306,14 @@ static void migrate_copy_test_helpers_copy(struct kunit *test)
 	copy_test_free(&b);
 }
 
-/* The whole copy, on three threads in chunks of a page: every byte. */
-static void migrate_copy_test_copy_all(struct kunit *test)
+/*
+ * The whole copy of folios of @orders, on three threads in chunks of a
+ * page: every byte.  @by_pair: the batch is an array of pairs, and the
+ * folios are not chained, so only the array leads from pair to pair.
+ */
+static void copy_test_all(struct kunit *test, const unsigned int *orders,
+			  unsigned int nr_folios, bool by_pair)
 {
-	static const unsigned int orders[] = { 0, 2, 0, 1, 3 };
 	unsigned long min_bytes = READ_ONCE(copy_min_bytes);
 	unsigned long threads = READ_ONCE(copy_threads);
 	long batches0 = atomic_long_read(&copy_parallel_batches);
@@ -291,13 +321,18 @@ static void migrate_copy_test_copy_all(struct kunit *test)
 
 	if (!copy_wq)
 		kunit_skip(test, "no copy workqueue");
-	if (copy_test_alloc(&b, orders, ARRAY_SIZE(orders)))
+	if (copy_test_alloc(&b, orders, nr_folios))
 		kunit_skip(test, "no free folios");
+	if (by_pair)
+		copy_test_unchain(&b);
 	copy_test_fill(&b);
 	WRITE_ONCE(copy_min_bytes, PAGE_SIZE);
 	WRITE_ONCE(copy_threads, 3);
 	WRITE_ONCE(copy_chunk_pages, 1);
-	migrate_copy_folios(b.dst[0], b.src[0], b.nr_pages);
+	if (by_pair)
+		migrate_copy_pairs(b.pair, b.nr);
+	else
+		migrate_copy_folios(b.dst[0], b.src[0], b.nr_pages);
 	WRITE_ONCE(copy_chunk_pages, COPY_CHUNK_PAGES);
 	WRITE_ONCE(copy_threads, threads);
 	WRITE_ONCE(copy_min_bytes, min_bytes);
@@ -308,6 +343,21 @@ static void migrate_copy_test_copy_all(struct kunit *test)
 			atomic_long_read(&copy_parallel_batches) - batches0,
 			1L);
 	copy_test_free(&b);
+}
+
+static void migrate_copy_test_copy_all(struct kunit *test)
+{
+	static const unsigned int orders[] = { 0, 2, 0, 1, 3 };
+
+	copy_test_all(test, orders, ARRAY_SIZE(orders), false);
+}
+
+/* The same for a batch kept in an array, as hugetlb batches are. */
+static void migrate_copy_test_copy_pairs(struct kunit *test)
+{
+	static const unsigned int orders[] = { 1, 0, 3, 0, 2 };
+
+	copy_test_all(test, orders, ARRAY_SIZE(orders), true);
 }
 
 /* A work item that holds an ordered workqueue up until told to go. */
@@ -374,6 +424,7 @@ static struct kunit_case migrate_copy_test_cases[] = {
 	KUNIT_CASE(migrate_copy_test_auto_pick),
 	KUNIT_CASE(migrate_copy_test_helpers_copy),
 	KUNIT_CASE(migrate_copy_test_copy_all),
+	KUNIT_CASE(migrate_copy_test_copy_pairs),
 	KUNIT_CASE(migrate_copy_test_finish_cancels),
 	{}
 };

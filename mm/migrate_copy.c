@@ -80,12 +80,14 @@ static struct copy_auto copy_auto = { .nth = ATOMIC_LONG_INIT(0) };
 
 /*
  * A position in the batch: page @page of the pair (@dst, @src).  The
- * next pair is the next entry of each folio's ->lru list.
+ * next pair is the next entry of each folio's ->lru list, or, in a batch
+ * kept in an array, the entry after @pair.
  */
 struct copy_cursor {
 	struct folio *dst;
 	struct folio *src;
 	unsigned long page;
+	const struct migrate_copy_pair *pair;	/* NULL: ->lru lists */
 };
 
 /* The pages of a batch not claimed yet, shared by all who copy it. */
@@ -108,8 +110,14 @@ static void copy_cursor_settle(struct copy_cursor *c)
 {
 	if (c->page < folio_nr_pages(c->src))
 		return;
-	c->dst = list_next_entry(c->dst, lru);
-	c->src = list_next_entry(c->src, lru);
+	if (c->pair) {
+		c->pair++;
+		c->dst = c->pair->dst;
+		c->src = c->pair->src;
+	} else {
+		c->dst = list_next_entry(c->dst, lru);
+		c->src = list_next_entry(c->src, lru);
+	}
 	c->page = 0;
 }
 
@@ -337,26 +345,9 @@ static void copy_auto_learn(bool shared, u64 ns, unsigned long nr_pages)
 	WRITE_ONCE(*avg, old ? (3 * old + per_page) / 4 : per_page);
 }
 
-/**
- * migrate_copy_folios - Copy the contents of a batch of folios.
- * @dst: The first destination folio.
- * @src: The first source folio, of the same size as @dst.
- * @nr_pages: Base pages to copy in all.
- *
- * Copies @nr_pages pages starting with the pair (@dst, @src) and going
- * on, when they are used up, with the next entry of each one's ->lru
- * list, pair after pair.  A single pair needs no list:
- * @nr_pages = folio_nr_pages(@src).  Only the contents are copied, never
- * the flags; @src is only read.
- *
- * Context: Both folios of every pair locked, @src unmapped.  May sleep
- *	when @nr_pages > 1, unless called with interrupts disabled.
- * Return: Nothing.
- */
-void migrate_copy_folios(struct folio *dst, struct folio *src,
-			 unsigned long nr_pages)
+/* Copy a batch of @nr_pages pages from @start, shared out if it pays. */
+static void copy_batch(struct copy_cursor start, unsigned long nr_pages)
 {
-	struct copy_cursor start = { .dst = dst, .src = src };
 	unsigned long chunk = READ_ONCE(copy_chunk_pages);
 	struct copy_helper *helpers = NULL;
 	struct copy_share share;
@@ -364,10 +355,10 @@ void migrate_copy_folios(struct folio *dst, struct folio *src,
 	bool learn;
 	u64 t0 = 0;
 
-	VM_BUG_ON_FOLIO(!folio_test_locked(src), src);
-	VM_BUG_ON_FOLIO(!folio_test_locked(dst), dst);
+	VM_BUG_ON_FOLIO(!folio_test_locked(start.src), start.src);
+	VM_BUG_ON_FOLIO(!folio_test_locked(start.dst), start.dst);
 
-	threads = copy_want_threads(dst, nr_pages, &learn);
+	threads = copy_want_threads(start.dst, nr_pages, &learn);
 	if (learn) {
 		if (!copy_auto_pick(READ_ONCE(copy_auto.solo_ns),
 				    READ_ONCE(copy_auto.shared_ns),
@@ -388,7 +379,8 @@ void migrate_copy_folios(struct folio *dst, struct folio *src,
 	} else {
 		copy_share_init(&share, start, nr_pages, chunk);
 		atomic_long_inc(&copy_parallel_batches);
-		copy_helpers_start(helpers, nr_helpers, &share, folio_nid(dst));
+		copy_helpers_start(helpers, nr_helpers, &share,
+				   folio_nid(start.dst));
 		copy_helpers_finish(helpers, nr_helpers,
 				    copy_share_drain_timed(&share));
 		kfree(helpers);
@@ -396,6 +388,54 @@ void migrate_copy_folios(struct folio *dst, struct folio *src,
 
 	if (learn)
 		copy_auto_learn(nr_helpers > 0, ktime_get_ns() - t0, nr_pages);
+}
+
+/**
+ * migrate_copy_folios - Copy the contents of a batch of folios.
+ * @dst: The first destination folio.
+ * @src: The first source folio, of the same size as @dst.
+ * @nr_pages: Base pages to copy in all.
+ *
+ * Copies @nr_pages pages starting with the pair (@dst, @src) and going
+ * on, when they are used up, with the next entry of each one's ->lru
+ * list, pair after pair.  A single pair needs no list:
+ * @nr_pages = folio_nr_pages(@src).  Only the contents are copied, never
+ * the flags; @src is only read.
+ *
+ * Context: Both folios of every pair locked, @src unmapped.  May sleep
+ *	when @nr_pages > 1, unless called with interrupts disabled.
+ * Return: Nothing.
+ */
+void migrate_copy_folios(struct folio *dst, struct folio *src,
+			 unsigned long nr_pages)
+{
+	copy_batch((struct copy_cursor){ .dst = dst, .src = src }, nr_pages);
+}
+
+/**
+ * migrate_copy_pairs - Copy the contents of a batch kept in an array.
+ * @pairs: The folios, each dst of the same size as its src.
+ * @nr: Entries of @pairs, at least one.
+ *
+ * As migrate_copy_folios(), for folios whose ->lru is not free to chain
+ * them: a hugetlb dst sits on its hstate's active list.
+ *
+ * Context: Both folios of every pair locked, each src unmapped.  May
+ *	sleep.
+ * Return: Nothing.
+ */
+void migrate_copy_pairs(const struct migrate_copy_pair *pairs,
+			unsigned int nr)
+{
+	struct copy_cursor start = {
+		.dst = pairs[0].dst, .src = pairs[0].src, .pair = pairs,
+	};
+	unsigned long nr_pages = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		nr_pages += folio_nr_pages(pairs[i].src);
+	copy_batch(start, nr_pages);
 }
 
 #ifdef CONFIG_SYSFS

@@ -11,7 +11,15 @@
 
 struct folio;
 
+/* A src folio and its dst, in a batch kept in an array. */
+struct migrate_copy_pair {
+	struct folio *dst;
+	struct folio *src;
+};
+
 void migrate_copy_folios(struct folio *dst, struct folio *src,
 			 unsigned long nr_pages);
+void migrate_copy_pairs(const struct migrate_copy_pair *pairs,
+			unsigned int nr);
 
 #endif /* _MM_MIGRATE_COPY_H */
