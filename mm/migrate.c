@@ -1242,63 +1242,149 @@ static int migrate_passes(struct migrate_ctx *ctx, struct list_head *from,
 }
 
 /*
- * Hugetlb src, locked, and dst: unmap, move, restore.  Shared hugetlb
- * mappings may have page tables unshared while unmapping, which needs
- * i_mmap_rwsem held for write across unmap and restore.
+ * Hugetlb folios move in batches of their own, through the same phases
+ * as LRU ones (see the top of this file): unmap every folio, move every
+ * mapping, copy all the contents in one go, then restore the ptes.  A
+ * large batch is what parallel copy can share out without splitting a
+ * folio's copy.  Hugetlb unmaps flush the TLB themselves.
+ *
+ * Hugetlb I/O is direct I/O only, which holds references rather than
+ * PG_writeback, so there is no writeback to wait for: a hugetlb folio
+ * under I/O simply fails the reference check.
  */
-static int hugetlb_move_locked(struct migrate_ctx *ctx, struct folio *src,
-			       struct folio *dst)
+#define HUGETLB_BATCH_MAX	8
+#define HUGETLB_BATCH_PAGES	(SZ_16M >> PAGE_SHIFT)
+
+/* A hugetlb src of the batch, locked and unmapped, with its dst. */
+struct huge_slot {
+	struct folio *src;
+	struct folio *dst;
+	struct anon_vma *anon_vma;
+	bool was_mapped;
+	bool rmap_locked;	/* its rmap is the batch's locked mapping */
+	int rc;
+};
+
+struct huge_batch {
+	struct list_head srcs;	/* the slots' srcs, in slot order */
+	struct huge_slot slot[HUGETLB_BATCH_MAX];
+	unsigned int nr;
+	unsigned long nr_pages;
+	/*
+	 * Unmapping a folio of a shared file mapping may unshare page
+	 * tables, which needs i_mmap_rwsem held for write until its ptes
+	 * are restored.  A batch holds one such mapping at most.
+	 */
+	struct address_space *mapping;
+};
+
+static void huge_batch_init(struct huge_batch *hb)
 {
-	struct address_space *mapping = NULL;
-	struct anon_vma *anon_vma = NULL;
-	bool was_mapped = false;
-	int rc = -EAGAIN;
+	INIT_LIST_HEAD(&hb->srcs);
+	hb->nr = 0;
+	hb->nr_pages = 0;
+	hb->mapping = NULL;
+}
+
+static bool huge_batch_locked(const struct huge_batch *hb)
+{
+	return hb->nr || hb->mapping;
+}
+
+static bool huge_batch_full(const struct migrate_ctx *ctx,
+			    const struct huge_batch *hb)
+{
+	if (!hb->nr)
+		return false;
+	return !batch_may_grow(ctx) || hb->nr == HUGETLB_BATCH_MAX ||
+	       hb->nr_pages >= HUGETLB_BATCH_PAGES;
+}
+
+/*
+ * Like src_lock(), with stock's rule for hugetlb: only full synchronous
+ * migration sleeps, once every other folio was tried.
+ */
+static int huge_src_lock(struct migrate_ctx *ctx, struct folio *src,
+			 bool batch_locked)
+{
+	bool full_sync = ctx->mode == MIGRATE_SYNC ||
+			 ctx->mode == MIGRATE_SYNC_NO_COPY;
+
+	if (folio_trylock(src))
+		return 0;
+	if (!full_sync || ctx->pass < MIGRATE_FORCE_PASS)
+		return -EAGAIN;
+	if (batch_locked)
+		return MIGRATE_STEP_CLOSE_BATCH;
+	return folio_lock_killable(src) ? -EAGAIN : 0;
+}
+
+/*
+ * The rmap lock a mapped file src needs: the batch's own mapping, or
+ * taken for the batch now.  Return: 0, -EAGAIN, or
+ * MIGRATE_STEP_CLOSE_BATCH when the batch holds another mapping.
+ */
+static int huge_rmap_lock(struct huge_batch *hb, struct folio *src)
+{
+	struct address_space *mapping;
+
+	if (hb->mapping)
+		return folio_mapping(src) == hb->mapping ? 0 :
+		       MIGRATE_STEP_CLOSE_BATCH;
+	/* A trylock: i_mmap_rwsem ranks above the folio lock for hugetlb. */
+	mapping = hugetlb_page_mapping_lock_write(&src->page);
+	if (!mapping)
+		return -EAGAIN;
+	hb->mapping = mapping;
+	return 0;
+}
+
+/* Unmap the locked src into slot @s, with dst locked.  0 or -errno. */
+static int huge_unmap_locked(struct huge_batch *hb, struct huge_slot *s)
+{
+	struct folio *src = s->src;
+	int rc;
 
 	/* Without a mapping hugetlbfs would leak the subpool usage. */
 	if (hugetlb_page_subpool(&src->page) && !folio_mapping(src))
 		return -EBUSY;
-	if (folio_test_anon(src))
-		anon_vma = folio_get_anon_vma(src);
-	if (unlikely(!folio_trylock(dst)))
-		goto out_put_anon_vma;
-
-	if (folio_mapped(src)) {
-		if (!folio_test_anon(src)) {
-			mapping = hugetlb_page_mapping_lock_write(&src->page);
-			if (unlikely(!mapping))
-				goto out_unlock_dst;
-		}
-		try_to_migrate(src, mapping ? TTU_RMAP_LOCKED : 0);
-		was_mapped = true;
+	s->was_mapped = folio_mapped(src);
+	s->rmap_locked = s->was_mapped && !folio_test_anon(src);
+	if (s->rmap_locked) {
+		rc = huge_rmap_lock(hb, src);
+		if (rc)
+			return rc;
 	}
+	s->anon_vma = folio_test_anon(src) ? folio_get_anon_vma(src) : NULL;
+	if (unlikely(!folio_trylock(s->dst))) {
+		rc = -EAGAIN;
+		goto out_put_anon_vma;
+	}
+	if (!s->was_mapped)
+		return 0;
+	try_to_migrate(src, s->rmap_locked ? TTU_RMAP_LOCKED : 0);
 	if (!folio_mapped(src))
-		rc = move_src_to_dst(dst, src, ctx->mode);
-	if (rc == -EAGAIN && src_pinned(src))
-		rc = -EBUSY;
-	if (was_mapped)
-		remove_migration_ptes(src, rc == MIGRATEPAGE_SUCCESS ? dst : src,
-				      !!mapping);
-	if (mapping)
-		i_mmap_unlock_write(mapping);
-out_unlock_dst:
-	folio_unlock(dst);
+		return 0;
+
+	rc = src_pinned(src) ? -EBUSY : -EAGAIN;
+	remove_migration_ptes(src, src, s->rmap_locked);
+	folio_unlock(s->dst);
 out_put_anon_vma:
-	if (anon_vma)
-		put_anon_vma(anon_vma);
+	if (s->anon_vma)
+		put_anon_vma(s->anon_vma);
 	return rc;
 }
 
 /*
- * The hugetlb path.  Hugetlb I/O is direct I/O only, which holds
- * references rather than PG_writeback, so there is no writeback to wait
- * for: a hugetlb folio under I/O simply fails the reference check.
+ * Unmap phase for one hugetlb src: allocate dst, lock src, unmap it into
+ * the next slot of @hb.  Return: MIGRATE_STEP_UNMAPPED, a result to book
+ * or MIGRATE_STEP_CLOSE_BATCH.
  */
-static int migrate_hugetlb_folio(struct migrate_ctx *ctx, struct folio *src)
+static int huge_unmap_folio(struct migrate_ctx *ctx, struct huge_batch *hb,
+			    struct folio *src)
 {
-	bool full_sync = ctx->mode == MIGRATE_SYNC ||
-			 ctx->mode == MIGRATE_SYNC_NO_COPY;
-	struct folio *dst;
-	int rc = -EAGAIN;
+	struct huge_slot *s = &hb->slot[hb->nr];
+	int rc;
 
 	if (!hugepage_migration_supported(folio_hstate(src)))
 		return -ENOSYS;
@@ -1309,40 +1395,45 @@ static int migrate_hugetlb_folio(struct migrate_ctx *ctx, struct folio *src)
 	}
 	if (src_pinned(src))
 		return -EBUSY;
-	dst = dst_alloc(ctx, src);
-	if (!dst)
+	s->src = src;
+	s->dst = dst_alloc(ctx, src);
+	if (!s->dst)
 		return -ENOMEM;
 
-	/* Like src_lock(): sleep only once every other folio was tried. */
-	if (folio_trylock(src) ||
-	    (full_sync && ctx->pass >= MIGRATE_FORCE_PASS &&
-	     !folio_lock_killable(src))) {
-		rc = hugetlb_move_locked(ctx, src, dst);
-		if (rc == MIGRATEPAGE_SUCCESS)
-			move_hugetlb_state(&src->page, &dst->page, ctx->reason);
+	rc = huge_src_lock(ctx, src, huge_batch_locked(hb));
+	if (!rc) {
+		rc = huge_unmap_locked(hb, s);
+		if (!rc) {
+			list_move_tail(&src->lru, &hb->srcs);
+			hb->nr++;
+			hb->nr_pages += folio_nr_pages(src);
+			return MIGRATE_STEP_UNMAPPED;
+		}
 		folio_unlock(src);
 	}
-	if (rc != MIGRATEPAGE_SUCCESS) {
-		dst_release(ctx, dst);
-		return rc;
-	}
-	/* Drops the isolation reference: src goes back to the pool. */
-	folio_putback_hugetlb(&src->page);
-	folio_put(dst);
+	dst_release(ctx, s->dst);
 	return rc;
 }
 
-static int hugetlb_pass(struct migrate_ctx *ctx, struct list_head *from,
-			struct list_head *again)
+/*
+ * Fill @hb from the head of @from.  Folios that fail on the way are
+ * booked at once.  Returns 0 or -ENOMEM.
+ */
+static int huge_unmap_phase(struct migrate_ctx *ctx, struct list_head *from,
+			    struct list_head *again, struct huge_batch *hb)
 {
-	while (!list_empty(from)) {
+	while (!list_empty(from) && !huge_batch_full(ctx, hb)) {
 		struct folio *src = list_first_entry(from, struct folio, lru);
 		struct folio_tally t;
 		int rc;
 
 		cond_resched_tasks_rcu_qs();
 		tally_take(&t, src);
-		rc = migrate_hugetlb_folio(ctx, src);
+		rc = huge_unmap_folio(ctx, hb, src);
+		if (rc == MIGRATE_STEP_UNMAPPED)
+			continue;
+		if (rc == MIGRATE_STEP_CLOSE_BATCH)
+			break;
 		if (rc == -ENOMEM) {
 			count_failure(ctx, &t);
 			return rc;
@@ -1350,6 +1441,113 @@ static int hugetlb_pass(struct migrate_ctx *ctx, struct list_head *from,
 		settle_simple(ctx, src, &t, rc, again);
 	}
 	return 0;
+}
+
+/* Move step 1: every mapping; the contents wait for step 2. */
+static unsigned int huge_move_mappings(struct migrate_ctx *ctx,
+				       struct huge_batch *hb,
+				       struct migrate_copy_pair *pairs)
+{
+	unsigned int i, nr_copy = 0;
+
+	for (i = 0; i < hb->nr; i++) {
+		struct huge_slot *s = &hb->slot[i];
+
+		/* The move, bar the contents: see hugetlbfs_migrate_folio(). */
+		s->rc = move_lru_contents(s->dst, s->src,
+					  MIGRATE_SYNC_NO_COPY);
+		if (s->rc != MIGRATEPAGE_SUCCESS ||
+		    ctx->mode == MIGRATE_SYNC_NO_COPY)
+			continue;
+		pairs[nr_copy].dst = s->dst;
+		pairs[nr_copy].src = s->src;
+		nr_copy++;
+	}
+	return nr_copy;
+}
+
+/* Move step 3, with the contents in place: ptes, state, unlocks. */
+static void huge_move_finish(struct migrate_ctx *ctx, struct huge_batch *hb)
+{
+	unsigned int i;
+
+	for (i = 0; i < hb->nr; i++) {
+		struct huge_slot *s = &hb->slot[i];
+		bool moved = s->rc == MIGRATEPAGE_SUCCESS;
+
+		if (moved)
+			move_lru_done(s->dst, s->src);
+		else if (s->rc == -EAGAIN && src_pinned(s->src))
+			s->rc = -EBUSY;
+		if (s->was_mapped)
+			remove_migration_ptes(s->src, moved ? s->dst : s->src,
+					      s->rmap_locked);
+	}
+	if (hb->mapping)
+		i_mmap_unlock_write(hb->mapping);
+	for (i = 0; i < hb->nr; i++) {
+		struct huge_slot *s = &hb->slot[i];
+
+		folio_unlock(s->dst);
+		if (s->anon_vma)
+			put_anon_vma(s->anon_vma);
+		if (s->rc == MIGRATEPAGE_SUCCESS)
+			move_hugetlb_state(&s->src->page, &s->dst->page,
+					   ctx->reason);
+		folio_unlock(s->src);
+	}
+}
+
+/* Release and book every folio of the batch; they are all unlocked. */
+static void huge_batch_book(struct migrate_ctx *ctx, struct huge_batch *hb,
+			    struct list_head *again)
+{
+	unsigned int i;
+
+	for (i = 0; i < hb->nr; i++) {
+		struct huge_slot *s = &hb->slot[i];
+		struct folio_tally t;
+
+		/* Before the release: a moved src may be freed by it. */
+		tally_take(&t, s->src);
+		if (s->rc == MIGRATEPAGE_SUCCESS) {
+			/* Drops the isolation reference: src to the pool. */
+			folio_putback_hugetlb(&s->src->page);
+			folio_put(s->dst);
+		} else {
+			dst_release(ctx, s->dst);
+		}
+		settle_simple(ctx, s->src, &t, s->rc, again);
+	}
+}
+
+/* Move phase of a hugetlb batch: mappings, contents, then the rest. */
+static void huge_move_phase(struct migrate_ctx *ctx, struct huge_batch *hb,
+			    struct list_head *again)
+{
+	struct migrate_copy_pair pairs[HUGETLB_BATCH_MAX];
+	unsigned int nr_copy;
+
+	nr_copy = huge_move_mappings(ctx, hb, pairs);
+	if (nr_copy)
+		migrate_copy_pairs(pairs, nr_copy);
+	huge_move_finish(ctx, hb);
+	huge_batch_book(ctx, hb, again);
+}
+
+/* One pass over hugetlb folios, batch by batch. */
+static int hugetlb_pass(struct migrate_ctx *ctx, struct list_head *from,
+			struct list_head *again)
+{
+	struct huge_batch hb;
+	int rc;
+
+	do {
+		huge_batch_init(&hb);
+		rc = huge_unmap_phase(ctx, from, again, &hb);
+		huge_move_phase(ctx, &hb, again);
+	} while (!rc && !list_empty(from));
+	return rc;
 }
 
 /* Hugetlb folios first, on their own path; they leave @from. */
