@@ -30,7 +30,6 @@
 #define HUGE_BATCH	8	/* mm/migrate.c HUGETLB_BATCH_MAX */
 #define MAX_THREADS	32
 #define SEED		77
-#define HP_FMT	"/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s"
 
 FIXTURE(knobs)
 {
@@ -226,19 +225,17 @@ static int auto_threads(int node)
 static int grow_pools(FIXTURE_DATA(copy) *self)
 {
 	int nodes[2] = { self->node_a, self->node_b }, i;
-	char path[160];
 
 	for (i = 0; i < 2; i++) {
-		snprintf(self->hp_path[i], sizeof(self->hp_path[i]), HP_FMT,
-			 nodes[i], "nr_hugepages");
+		pm_node_huge_path(self->hp_path[i], sizeof(self->hp_path[i]),
+				  nodes[i], "nr_hugepages");
 		self->hp_orig[i] = pm_read_long(self->hp_path[i]);
 		if (self->hp_orig[i] < 0)
 			return -1;
 		pm_write_long(self->hp_path[i],
 			      self->hp_orig[i] + self->nunits + 1);
-		snprintf(path, sizeof(path), HP_FMT, nodes[i],
-			 "free_hugepages");
-		if (pm_read_long(path) < (long)self->nunits)
+		if (pm_node_huge(nodes[i], "free_hugepages") <
+		    (long)self->nunits)
 			return -1;
 	}
 	return 0;

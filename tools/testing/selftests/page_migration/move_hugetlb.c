@@ -19,7 +19,6 @@
 #define NR_HUGE		2
 #define EXTRA		(NR_HUGE + 2)	/* pool pages added on each node */
 #define SEED		61
-#define HP_FMT	"/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s"
 
 FIXTURE(hugetlb)
 {
@@ -47,8 +46,8 @@ FIXTURE_SETUP(hugetlb)
 	self->status = calloc(self->npages, sizeof(int));
 	ASSERT_NE(NULL, self->status);
 	for (i = 0; i < 2; i++) {
-		snprintf(self->nr_path[i], sizeof(self->nr_path[i]), HP_FMT,
-			 nodes[i], "nr_hugepages");
+		pm_node_huge_path(self->nr_path[i], sizeof(self->nr_path[i]),
+				  nodes[i], "nr_hugepages");
 		if (pm_read_long(self->nr_path[i]) < 0)
 			SKIP(return, "no 2 MiB hugetlb pool on node %d", nodes[i]);
 	}

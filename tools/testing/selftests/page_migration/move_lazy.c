@@ -23,7 +23,6 @@
 #define SEED		53
 #define NB_KNOB		"/proc/sys/kernel/numa_balancing"
 #define HPSZ		(2UL << 20)
-#define HP_FMT	"/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages"
 #define MPOL_MF_BAD	(1 << 10)
 #define NR_PINNED	16
 
@@ -430,8 +429,8 @@ static int kinds_hugetlb_pool(FIXTURE_DATA(kinds) *self)
 	int i, nodes[2] = { self->node_a, self->node_b };
 
 	for (i = 0; i < 2; i++) {
-		snprintf(self->hp_path[i], sizeof(self->hp_path[i]), HP_FMT,
-			 nodes[i]);
+		pm_node_huge_path(self->hp_path[i], sizeof(self->hp_path[i]),
+				  nodes[i], "nr_hugepages");
 		self->hp_saved[i] = pm_read_long(self->hp_path[i]);
 		if (self->hp_saved[i] < 0)
 			return -1;

@@ -169,9 +169,8 @@ TEST_F_TIMEOUT(thp, split_when_no_huge_target, 120)
 	if (make_thps(_metadata, self))
 		SKIP(return, "could not get %d THPs on node %d", NR_THP,
 		     self->node_a);
-	snprintf(self->hp_path, sizeof(self->hp_path),
-		 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages",
-		 self->node_b);
+	pm_node_huge_path(self->hp_path, sizeof(self->hp_path), self->node_b,
+			  "nr_hugepages");
 	if (pm_read_long(self->hp_path) < 0)
 		SKIP(return, "no %s (CONFIG_HUGETLBFS)", self->hp_path);
 	if (pm_read_long(CUA) < 0)

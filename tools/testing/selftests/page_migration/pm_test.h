@@ -660,15 +660,22 @@ static inline long pm_first_misplaced(const int *status, const int *want,
 	return -1;
 }
 
+/* The sysfs file @what (nr_hugepages...) of @node's 2 MiB pool. */
+static inline char *pm_node_huge_path(char *path, size_t len, int node,
+				      const char *what)
+{
+	snprintf(path, len,
+		 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s",
+		 node, what);
+	return path;
+}
+
 /* @what (nr_hugepages, free_hugepages...) of @node's 2 MiB pool, or -1. */
 static inline long pm_node_huge(int node, const char *what)
 {
 	char path[160];
 
-	snprintf(path, sizeof(path),
-		 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s",
-		 node, what);
-	return pm_read_long(path);
+	return pm_read_long(pm_node_huge_path(path, sizeof(path), node, what));
 }
 
 /* CLOCK_MONOTONIC in seconds. */

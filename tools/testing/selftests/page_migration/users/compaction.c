@@ -79,9 +79,8 @@ FIXTURE_SETUP(cp)
 		SKIP(return, "needs two NUMA nodes with memory");
 	if (access("/proc/sys/vm/compact_memory", W_OK))
 		SKIP(return, "no /proc/sys/vm/compact_memory (CONFIG_COMPACTION)");
-	snprintf(self->hp_path, sizeof(self->hp_path),
-		 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages",
-		 self->n1);
+	pm_node_huge_path(self->hp_path, sizeof(self->hp_path), self->n1,
+			  "nr_hugepages");
 	self->hp_saved = pm_read_long(self->hp_path);
 	if (self->hp_saved < 0)
 		SKIP(return, "no %s", self->hp_path);
