@@ -43,6 +43,9 @@ FIXTURE(so)
 	uint64_t old_pfn[NPAGES];
 	int nr_old;
 	long huge_orig;		/* nr_hugepages before, -1: untouched */
+	int nr_nodes;		/* and each node's pool, for the teardown */
+	int nodes[PM_MAX_NODES];
+	long node_orig[PM_MAX_NODES];
 	uint64_t *poisoned;	/* hwpoisoned frames before the test */
 	long nr_poisoned;	/* -1: not scanned */
 };
@@ -113,12 +116,34 @@ FIXTURE_SETUP(so)
 	self->psz = getpagesize();
 	self->nr_old = 0;
 	self->huge_orig = -1;
+	self->nr_nodes = 0;
 	self->poisoned = NULL;
 	self->nr_poisoned = -1;
 	if (geteuid() != 0)
 		SKIP(return, "needs root (CAP_SYS_ADMIN, PFNs in pagemap)");
 	if (access("/proc/kpageflags", R_OK))
 		SKIP(return, "no /proc/kpageflags");
+}
+
+/* Each node's pool back to its size before the test, then the total. */
+static void huge_pool_restore(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(so) *self)
+{
+	char path[160];
+	int i;
+
+	for (i = 0; i < self->nr_nodes; i++) {
+		if (self->node_orig[i] < 0)
+			continue;
+		pm_node_huge_path(path, sizeof(path), self->nodes[i],
+				  "nr_hugepages");
+		if (pm_write_long(path, self->node_orig[i]))
+			TH_LOG("could not restore %s to %ld", path,
+			       self->node_orig[i]);
+	}
+	if (pm_read_long(NR_HUGEPAGES) != self->huge_orig)
+		TH_LOG("nr_hugepages is %ld after the test, %ld before",
+		       pm_read_long(NR_HUGEPAGES), self->huge_orig);
 }
 
 FIXTURE_TEARDOWN(so)
@@ -132,9 +157,8 @@ FIXTURE_TEARDOWN(so)
 	if (self->nr_poisoned >= 0)
 		poisoned_restore(_metadata, self);
 	free(self->poisoned);
-	if (self->huge_orig >= 0 &&
-	    pm_write_long(NR_HUGEPAGES, self->huge_orig))
-		TH_LOG("could not restore nr_hugepages to %ld", self->huge_orig);
+	if (self->huge_orig >= 0)
+		huge_pool_restore(_metadata, self);
 }
 
 /*
@@ -145,6 +169,7 @@ static int huge_pool_grow(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(so) *self, long more)
 {
 	long nr = pm_read_long(NR_HUGEPAGES);
+	int i;
 
 	if (nr < 0)
 		SKIP(return 1, "no %s", NR_HUGEPAGES);
@@ -152,6 +177,10 @@ static int huge_pool_grow(struct __test_metadata *_metadata,
 		SKIP(return 1, "no %s to give the frames back", UNPOISON);
 	self->nr_poisoned = poisoned_scan(&self->poisoned);
 	ASSERT_LE(0, self->nr_poisoned);
+	self->nr_nodes = pm_memory_nodes(self->nodes, PM_MAX_NODES);
+	for (i = 0; i < self->nr_nodes; i++)
+		self->node_orig[i] = pm_node_huge(self->nodes[i],
+						  "nr_hugepages");
 	self->huge_orig = nr;
 	pm_write_long(NR_HUGEPAGES, nr + more);
 	if (pm_meminfo_kb("HugePages_Free") < more)
