@@ -7,13 +7,15 @@
  * with MPOL_MF_MOVE_ALL while it maps, fills and unmaps them over and
  * over, after which no pool page may be lost.  And pages of two shared
  * hugetlb files, mapped by this process and a child, whose unmap needs
- * each file's i_mmap_rwsem held for write.
+ * each file's i_mmap_rwsem held for write.  And huge pages moving back
+ * and forth while readers fault on their migration entries: threads
+ * over a private mapping, or children sharing a shared one.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
 
 #include "../kselftest_harness.h"
-#include "pm_test.h"
+#include "pm_readers.h"
 
 #define HPSZ		(2UL << 20)
 #define NR_HUGE		2
@@ -85,6 +87,25 @@ static int skip_unless_free(struct __test_metadata *_metadata,
 	     self->node_a, a, self->node_b, b, need);
 }
 
+/*
+ * Map NR_HUGE huge pages at self->buf (@share: MAP_PRIVATE or
+ * MAP_SHARED), bound to node A and filled with @seed's pattern.
+ */
+static void map_huge_on_a(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(hugetlb) *self, int share,
+			  unsigned long seed)
+{
+	unsigned long mask = 1UL << self->node_a;
+
+	self->buf = mmap(NULL, NR_HUGE * HPSZ, PROT_READ | PROT_WRITE,
+			 share | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf) TH_LOG("mmap MAP_HUGETLB: %s",
+						strerror(errno));
+	ASSERT_EQ(0, mbind(self->buf, NR_HUGE * HPSZ, MPOL_BIND, &mask,
+			   sizeof(mask) * 8, 0));
+	pm_fill(self->buf, NR_HUGE * HPSZ, seed);
+}
+
 TEST_F_TIMEOUT(hugetlb, move_huge_pages, 90)
 {
 	unsigned long mask;
@@ -95,14 +116,7 @@ TEST_F_TIMEOUT(hugetlb, move_huge_pages, 90)
 	PM_RETURN_IF_SKIPPED();
 	if (skip_unless_free(_metadata, self, NR_HUGE + 1))
 		return;
-	self->buf = mmap(NULL, NR_HUGE * HPSZ, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->buf) TH_LOG("mmap MAP_HUGETLB: %s",
-						strerror(errno));
-	mask = 1UL << self->node_a;
-	ASSERT_EQ(0, mbind(self->buf, NR_HUGE * HPSZ, MPOL_BIND, &mask,
-			   sizeof(mask) * 8, 0));
-	pm_fill(self->buf, NR_HUGE * HPSZ, SEED);
+	map_huge_on_a(_metadata, self, MAP_PRIVATE, SEED);
 	PM_ASSERT_WHERE(self->buf, self->npages, self->psz, self->node_a,
 			self->status, "initial placement");
 	for (i = 0; i < self->npages; i += 97) {
@@ -447,6 +461,53 @@ TEST_F_TIMEOUT(hugetlb, move_shared_files, 90)
 			  "file B, back");
 	for (f = 0; f < 2; f++)
 		close(fds[f]);
+}
+
+/*
+ * NR_HUGE huge pages, private with reader threads or shared with reader
+ * children, go back and forth between the nodes while the readers
+ * verify them (pm_move_under_readers()).  They must end on node A with
+ * every byte intact, and every pool page must be where it was.
+ */
+static void move_huge_under_readers(struct __test_metadata *_metadata,
+				    FIXTURE_DATA(hugetlb) *self,
+				    bool children)
+{
+	long free_a, free_b, rounds;
+
+	if (skip_unless_free(_metadata, self, NR_HUGE + 1))
+		return;
+	map_huge_on_a(_metadata, self, children ? MAP_SHARED : MAP_PRIVATE,
+		      SEED + 8);
+	PM_ASSERT_WHERE(self->buf, NR_HUGE, HPSZ, self->node_a, self->status,
+			"initial placement");
+	free_a = pm_node_huge(self->node_a, "free_hugepages");
+	free_b = pm_node_huge(self->node_b, "free_hugepages");
+
+	rounds = pm_move_under_readers(_metadata, self->buf, NR_HUGE, HPSZ,
+				       self->node_a, self->node_b, SEED + 8,
+				       children, pm_race_seconds(3),
+				       self->status);
+	ASSERT_LE(2, rounds);
+	PM_ASSERT_WHERE(self->buf, self->npages, self->psz, self->node_a,
+			self->status, "every 4K piece after the moves");
+	PM_ASSERT_CONTENT(self->buf, NR_HUGE * HPSZ, SEED + 8, self->psz,
+			  "after the moves under readers");
+	EXPECT_EQ(free_a, pm_node_huge(self->node_a, "free_hugepages"));
+	EXPECT_EQ(free_b, pm_node_huge(self->node_b, "free_hugepages"));
+	TH_LOG("%ld rounds", rounds);
+}
+
+TEST_F_TIMEOUT(hugetlb, move_while_threads_read, 90)
+{
+	PM_RETURN_IF_SKIPPED();
+	move_huge_under_readers(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(hugetlb, move_while_children_read, 90)
+{
+	PM_RETURN_IF_SKIPPED();
+	move_huge_under_readers(_metadata, self, true);
 }
 
 TEST_HARNESS_MAIN

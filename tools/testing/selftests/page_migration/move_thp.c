@@ -11,12 +11,16 @@
  * so that compaction cannot undo it), then moves every free 2 MiB block
  * of node B into its hugetlb pool. The test skips, after checking the
  * contents, if node B still found a huge page for the THPs.
+ *
+ * And THPs moving back and forth while readers fault on their PMD
+ * migration entries: threads of this process, or children that share
+ * the THPs after fork.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
 
 #include "../kselftest_harness.h"
-#include "pm_test.h"
+#include "pm_readers.h"
 
 #define HPSZ		(2UL << 20)
 #define NR_THP		2
@@ -140,6 +144,46 @@ TEST_F_TIMEOUT(thp, move_whole, 90)
 		PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
 				  "after whole THP move");
 	}
+}
+
+/*
+ * The THPs go back and forth between the nodes while readers verify
+ * them (pm_move_under_readers()); they must end whole, on node A, with
+ * every byte intact.
+ */
+static void move_thps_under_readers(struct __test_metadata *_metadata,
+				    FIXTURE_DATA(thp) *self, bool children)
+{
+	long rounds;
+
+	if (make_thps(_metadata, self))
+		SKIP(return, "could not get %d THPs on node %d", NR_THP,
+		     self->node_a);
+	rounds = pm_move_under_readers(_metadata, self->buf, NR_THP, HPSZ,
+				       self->node_a, self->node_b, SEED,
+				       children, pm_race_seconds(3),
+				       self->status);
+	ASSERT_LE(2, rounds);
+	PM_ASSERT_WHERE(self->buf, self->npages, self->psz, self->node_a,
+			self->status, "every 4K subpage after the moves");
+	ASSERT_EQ((long)self->npages, count_thp(self, 1))
+		TH_LOG("only %ld of %zu subpages are still THP after %ld rounds",
+		       count_thp(self, 1), self->npages, rounds);
+	PM_ASSERT_CONTENT(self->buf, self->len, SEED, self->psz,
+			  "after the moves under readers");
+	TH_LOG("%ld rounds", rounds);
+}
+
+TEST_F_TIMEOUT(thp, move_while_threads_read, 90)
+{
+	PM_RETURN_IF_SKIPPED();
+	move_thps_under_readers(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(thp, move_while_children_read, 90)
+{
+	PM_RETURN_IF_SKIPPED();
+	move_thps_under_readers(_metadata, self, true);
 }
 
 static void log_buddyinfo(struct __test_metadata *_metadata, int node)
