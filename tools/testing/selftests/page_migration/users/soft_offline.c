@@ -41,88 +41,74 @@ FIXTURE(so)
 {
 	size_t psz;
 	uint64_t old_pfn[NPAGES];
-	int nr_old;
 	long huge_orig;		/* nr_hugepages before, -1: untouched */
 	int nr_nodes;		/* and each node's pool, for the teardown */
 	int nodes[PM_MAX_NODES];
 	long node_orig[PM_MAX_NODES];
-	uint64_t *poisoned;	/* hwpoisoned frames before the test */
-	long nr_poisoned;	/* -1: not scanned */
+	int kmsg;		/* the kernel log since the setup, or -1 */
+	long hw_start;		/* HardwareCorrupted (kB) then */
 };
 
 /*
- * The hwpoisoned frames, from /proc/kpageflags, into *@pfns (malloc()ed):
- * how many, or -1.
+ * The kernel log from its end: an fd, or -1.  madvise() logs "Soft
+ * offlining pfn %#lx at process virtual address %#lx" for each frame it
+ * soft-offlines, so the log names every frame a test poisoned.
+ * Scanning /proc/kpageflags for poisoned frames instead once oopsed a
+ * loaded guest: 6.1's stable_page_flags() walks the large folios of
+ * other tasks without a reference while they are being freed.
  */
-static long poisoned_scan(uint64_t **pfns)
+static int kmsg_open_at_end(void)
 {
-	uint64_t flags[4096], *out = NULL, *more;
-	long n = 0, i;
-	ssize_t got;
-	off_t pfn = 0;
-	int fd = open("/proc/kpageflags", O_RDONLY);
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 
-	*pfns = NULL;
-	if (fd < 0)
-		return -1;
-	while ((got = pread(fd, flags, sizeof(flags),
-			    pfn * sizeof(*flags))) > 0) {
-		for (i = 0; i < got / (ssize_t)sizeof(*flags); i++) {
-			if (!(flags[i] & PM_KPF(KPF_HWPOISON)))
-				continue;
-			more = realloc(out, (n + 1) * sizeof(*out));
-			if (!more) {
-				n = -1;
-				goto out;
-			}
-			out = more;
-			out[n++] = pfn + i;
-		}
-		pfn += got / sizeof(*flags);
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		fd = -1;
 	}
-out:
-	close(fd);
-	if (n < 0) {
-		free(out);
-		out = NULL;
-	}
-	*pfns = out;
-	return n;
+	return fd;
 }
 
-/* Unpoison every frame poisoned since the scan into @self. */
-static void poisoned_restore(struct __test_metadata *_metadata,
+/*
+ * Unpoison every frame the log names since the setup.  Some were never
+ * poisoned (the offline found them busy): HardwareCorrupted tells.
+ */
+static void offlined_restore(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(so) *self)
 {
-	uint64_t *now;
-	long n = poisoned_scan(&now), i, j;
+	char rec[2048], *msg;
+	unsigned long pfn;
+	ssize_t n;
 
-	if (n < 0)
-		TH_LOG("cannot read /proc/kpageflags: frames stay poisoned");
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < self->nr_poisoned; j++)
-			if (self->poisoned[j] == now[i])
-				break;
-		if (j == self->nr_poisoned &&
-		    pm_write_long(UNPOISON, (long)now[i]))
-			TH_LOG("could not unpoison frame %#llx",
-			       (unsigned long long)now[i]);
+	for (;;) {
+		n = read(self->kmsg, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records lost to wrapping: go on */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (msg && sscanf(msg + 1, "Soft offlining pfn %lx", &pfn) == 1)
+			pm_write_long(UNPOISON, (long)pfn);
 	}
-	free(now);
+	if (pm_meminfo_kb("HardwareCorrupted") > self->hw_start)
+		TH_LOG("HardwareCorrupted %ld kB after the test, %ld kB before",
+		       pm_meminfo_kb("HardwareCorrupted"), self->hw_start);
 }
 
 FIXTURE_SETUP(so)
 {
 	self->psz = getpagesize();
-	self->nr_old = 0;
 	self->huge_orig = -1;
 	self->nr_nodes = 0;
-	self->poisoned = NULL;
-	self->nr_poisoned = -1;
+	self->kmsg = -1;
 	if (geteuid() != 0)
 		SKIP(return, "needs root (CAP_SYS_ADMIN, PFNs in pagemap)");
 	if (access("/proc/kpageflags", R_OK))
 		SKIP(return, "no /proc/kpageflags");
+	self->hw_start = pm_meminfo_kb("HardwareCorrupted");
+	self->kmsg = kmsg_open_at_end();
+	if (self->kmsg < 0)
+		SKIP(return, "no /dev/kmsg to name the frames to give back");
 }
 
 /* Each node's pool back to its size before the test, then the total. */
@@ -148,22 +134,18 @@ static void huge_pool_restore(struct __test_metadata *_metadata,
 
 FIXTURE_TEARDOWN(so)
 {
-	int i;
-
 	/* Leave the guest clean: give the poisoned frames back. */
-	for (i = 0; i < self->nr_old; i++)
-		if (!access(UNPOISON, W_OK))
-			pm_write_long(UNPOISON, (long)self->old_pfn[i]);
-	if (self->nr_poisoned >= 0)
-		poisoned_restore(_metadata, self);
-	free(self->poisoned);
+	if (self->kmsg >= 0) {
+		offlined_restore(_metadata, self);
+		close(self->kmsg);
+	}
 	if (self->huge_orig >= 0)
 		huge_pool_restore(_metadata, self);
 }
 
 /*
- * Grow the hugetlb pool by @more pages, and note the frames poisoned
- * so far, for the teardown to unpoison the others: 0, or 1 and SKIP().
+ * Grow the hugetlb pool by @more pages, noting each node's pool for the
+ * teardown: 0, or 1 and SKIP().
  */
 static int huge_pool_grow(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(so) *self, long more)
@@ -175,8 +157,6 @@ static int huge_pool_grow(struct __test_metadata *_metadata,
 		SKIP(return 1, "no %s", NR_HUGEPAGES);
 	if (access(UNPOISON, W_OK))
 		SKIP(return 1, "no %s to give the frames back", UNPOISON);
-	self->nr_poisoned = poisoned_scan(&self->poisoned);
-	ASSERT_LE(0, self->nr_poisoned);
 	self->nr_nodes = pm_memory_nodes(self->nodes, PM_MAX_NODES);
 	for (i = 0; i < self->nr_nodes; i++)
 		self->node_orig[i] = pm_node_huge(self->nodes[i],
@@ -217,7 +197,6 @@ TEST_F_TIMEOUT(so, anon_pages_move_and_old_frames_poisoned, 120)
 	ASSERT_EQ(0, ret) {
 		TH_LOG("madvise(MADV_SOFT_OFFLINE): %s", strerror(errno));
 	}
-	self->nr_old = NPAGES;
 	for (i = 0; i < NPAGES; i++) {
 		ent = pm_pagemap(buf + i * self->psz);
 		pfn = ent & PM_PAGEMAP_PFN;
