@@ -54,14 +54,13 @@ static inline void pm_reader_threads_stop(struct pm_reader_threads *t)
 
 /* Move every unit to node @to: 0, or -1 after logging what failed. */
 static inline int pm_move_round(struct __test_metadata *_metadata,
-				pid_t pid, char *buf, unsigned long units,
-				size_t stride, int to, int flags, int *status,
-				long round)
+				char *buf, unsigned long units, size_t stride,
+				int to, int flags, int *status, long round)
 {
 	long ret, bad;
 
-	ret = pm_move_pid(pid, buf, units, stride, to,
-			  pm_status_poison(status, units), flags);
+	ret = pm_move(buf, units, stride, to, pm_status_poison(status, units),
+		      flags);
 	bad = pm_first_status_not(status, units, to);
 	if (!ret && bad < 0)
 		return 0;
@@ -90,7 +89,7 @@ static inline long pm_move_under_readers(struct __test_metadata *_metadata,
 				       .seed = seed, .bad = -1 };
 	struct pm_checker kids[PM_READERS] = { 0 };
 	struct pm_check_result res0[PM_READERS], res[PM_READERS];
-	unsigned long scans0 = 0;
+	unsigned long scans0;
 	int flags = children ? MPOL_MF_MOVE_ALL : 0;
 	int i, failed = 0;
 	double end;
@@ -114,12 +113,12 @@ static inline long pm_move_under_readers(struct __test_metadata *_metadata,
 
 	end = pm_now() + secs;
 	for (round = 0; !failed && (round < 2 || pm_now() < end); round++)
-		failed = pm_move_round(_metadata, 0, buf, units, stride,
+		failed = pm_move_round(_metadata, buf, units, stride,
 				       round & 1 ? a : b, flags, status, round);
 	/* An odd count of rounds leaves the units on b: one more. */
 	if (!failed && (round & 1))
-		failed = pm_move_round(_metadata, 0, buf, units, stride, a,
-				       flags, status, round++);
+		failed = pm_move_round(_metadata, buf, units, stride, a, flags,
+				       status, round++);
 
 	for (i = 0; i < PM_READERS && children; i++) {
 		if (!failed && kids[i].pid > 0 &&

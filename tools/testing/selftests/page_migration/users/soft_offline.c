@@ -40,7 +40,6 @@ static uint64_t kpageflags_of_pfn(uint64_t pfn)
 FIXTURE(so)
 {
 	size_t psz;
-	uint64_t old_pfn[NPAGES];
 	long huge_orig;		/* nr_hugepages before, -1: untouched */
 	int nr_nodes;		/* and each node's pool, for the teardown */
 	int nodes[PM_MAX_NODES];
@@ -111,7 +110,7 @@ FIXTURE_SETUP(so)
 		SKIP(return, "no /dev/kmsg to name the frames to give back");
 }
 
-/* Each node's pool back to its size before the test, then the total. */
+/* Each node's pool back to its size before the test; the total is checked. */
 static void huge_pool_restore(struct __test_metadata *_metadata,
 			      FIXTURE_DATA(so) *self)
 {
@@ -172,7 +171,7 @@ TEST_F_TIMEOUT(so, anon_pages_move_and_old_frames_poisoned, 120)
 {
 	size_t len = NPAGES * self->psz;
 	long hw_before, hw_after;
-	uint64_t ent, pfn;
+	uint64_t ent, pfn, old_pfn[NPAGES];
 	char *buf;
 	int i, ret;
 
@@ -183,11 +182,11 @@ TEST_F_TIMEOUT(so, anon_pages_move_and_old_frames_poisoned, 120)
 	for (i = 0; i < NPAGES; i++) {
 		ent = pm_pagemap(buf + i * self->psz);
 		ASSERT_TRUE(ent & PM_PAGEMAP_PRESENT);
-		self->old_pfn[i] = ent & PM_PAGEMAP_PFN;
-		ASSERT_NE(0, self->old_pfn[i]) {
+		old_pfn[i] = ent & PM_PAGEMAP_PFN;
+		ASSERT_NE(0, old_pfn[i]) {
 			TH_LOG("pagemap shows no PFN (not root?)");
 		}
-		EXPECT_EQ(0, kpageflags_of_pfn(self->old_pfn[i]) &
+		EXPECT_EQ(0, kpageflags_of_pfn(old_pfn[i]) &
 			  PM_KPF(KPF_HWPOISON));
 	}
 	hw_before = pm_meminfo_kb("HardwareCorrupted");
@@ -203,14 +202,14 @@ TEST_F_TIMEOUT(so, anon_pages_move_and_old_frames_poisoned, 120)
 		EXPECT_TRUE(ent & PM_PAGEMAP_PRESENT) {
 			TH_LOG("page %d not present after soft offline", i);
 		}
-		EXPECT_NE(self->old_pfn[i], pfn) {
+		EXPECT_NE(old_pfn[i], pfn) {
 			TH_LOG("page %d still in frame %#llx", i,
 			       (unsigned long long)pfn);
 		}
-		EXPECT_NE(0, kpageflags_of_pfn(self->old_pfn[i]) &
+		EXPECT_NE(0, kpageflags_of_pfn(old_pfn[i]) &
 			  PM_KPF(KPF_HWPOISON)) {
 			TH_LOG("page %d: old frame %#llx not hwpoisoned", i,
-			       (unsigned long long)self->old_pfn[i]);
+			       (unsigned long long)old_pfn[i]);
 		}
 		EXPECT_EQ(0, kpageflags_of_pfn(pfn) & PM_KPF(KPF_HWPOISON)) {
 			TH_LOG("page %d: new frame %#llx hwpoisoned", i,
