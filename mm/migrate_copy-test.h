@@ -231,6 +231,23 @@ static void migrate_copy_test_auto_pick(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, copy_auto_pick(500, 900, COPY_PROBE_EVERY));
 }
 
+/* Size classes, a factor of four each, from 4 MiB; the last open. */
+static void migrate_copy_test_auto_class(struct kunit *test)
+{
+	unsigned long mib = SZ_1M >> PAGE_SHIFT;
+
+	KUNIT_EXPECT_EQ(test, copy_auto_class(0), 0U);
+	KUNIT_EXPECT_EQ(test, copy_auto_class(1), 0U);
+	KUNIT_EXPECT_EQ(test, copy_auto_class(2 * mib), 0U);
+	KUNIT_EXPECT_EQ(test, copy_auto_class(4 * mib - 1), 0U);
+	KUNIT_EXPECT_EQ(test, copy_auto_class(4 * mib), 1U);
+	KUNIT_EXPECT_EQ(test, copy_auto_class(16 * mib - 1), 1U);
+	KUNIT_EXPECT_EQ(test, copy_auto_class(16 * mib), 2U);
+	KUNIT_EXPECT_EQ(test, copy_auto_class(64 * mib), 3U);
+	KUNIT_EXPECT_EQ(test, copy_auto_class(ULONG_MAX >> PAGE_SHIFT),
+			COPY_AUTO_CLASSES - 1);
+}
+
 static u8 copy_test_byte(unsigned long page, unsigned long off)
 {
 	return (u8)(page * 131 + off * 7 + (off >> 9));
@@ -422,6 +439,7 @@ static struct kunit_case migrate_copy_test_cases[] = {
 	KUNIT_CASE(migrate_copy_test_claim_one_large),
 	KUNIT_CASE(migrate_copy_test_nr_helpers),
 	KUNIT_CASE(migrate_copy_test_auto_pick),
+	KUNIT_CASE(migrate_copy_test_auto_class),
 	KUNIT_CASE(migrate_copy_test_helpers_copy),
 	KUNIT_CASE(migrate_copy_test_copy_all),
 	KUNIT_CASE(migrate_copy_test_copy_pairs),

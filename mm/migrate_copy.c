@@ -67,8 +67,11 @@ static struct workqueue_struct *copy_wq;
  * of the large batches it copied shared and solo (a running average,
  * 0 before the first), takes the faster way, and every
  * COPY_PROBE_EVERY-th batch the other one, to follow changes of load.
+ * It keeps them per class of batch size (copy_auto_class()): waking
+ * helpers costs the same for every batch, the copy it shares does not.
  */
 #define COPY_PROBE_EVERY	32
+#define COPY_AUTO_CLASSES	4
 
 struct copy_auto {
 	atomic_long_t nth;		/* large batches decided */
@@ -76,7 +79,7 @@ struct copy_auto {
 	unsigned long shared_ns;	/* per page, shared */
 };
 
-static struct copy_auto copy_auto = { .nth = ATOMIC_LONG_INIT(0) };
+static struct copy_auto copy_auto[COPY_AUTO_CLASSES];
 
 /*
  * A position in the batch: page @page of the pair (@dst, @src).  The
@@ -334,10 +337,24 @@ static bool copy_auto_pick(unsigned long solo_ns, unsigned long shared_ns,
 	return nth % COPY_PROBE_EVERY ? share : !share;
 }
 
-/* Fold the time a large batch took into its way's running average. */
-static void copy_auto_learn(bool shared, u64 ns, unsigned long nr_pages)
+/*
+ * The class of a batch of @nr_pages: under 4 MiB, under 16 MiB, under
+ * 64 MiB, or more.
+ */
+static unsigned int copy_auto_class(unsigned long nr_pages)
 {
-	unsigned long *avg = shared ? &copy_auto.shared_ns : &copy_auto.solo_ns;
+	unsigned int order = ilog2(max(nr_pages, 1UL)) + PAGE_SHIFT;
+
+	if (order < 22)
+		return 0;
+	return min_t(unsigned int, (order - 20) / 2, COPY_AUTO_CLASSES - 1);
+}
+
+/* Fold the time a large batch took into its way's running average. */
+static void copy_auto_learn(struct copy_auto *a, bool shared, u64 ns,
+			    unsigned long nr_pages)
+{
+	unsigned long *avg = shared ? &a->shared_ns : &a->solo_ns;
 	unsigned long per_page = max_t(u64, div_u64(ns, nr_pages), 1);
 	unsigned long old = READ_ONCE(*avg);
 
@@ -349,6 +366,7 @@ static void copy_auto_learn(bool shared, u64 ns, unsigned long nr_pages)
 static void copy_batch(struct copy_cursor start, unsigned long nr_pages)
 {
 	unsigned long chunk = READ_ONCE(copy_chunk_pages);
+	struct copy_auto *a = &copy_auto[copy_auto_class(nr_pages)];
 	struct copy_helper *helpers = NULL;
 	struct copy_share share;
 	unsigned int threads, nr_helpers;
@@ -360,9 +378,9 @@ static void copy_batch(struct copy_cursor start, unsigned long nr_pages)
 
 	threads = copy_want_threads(start.dst, nr_pages, &learn);
 	if (learn) {
-		if (!copy_auto_pick(READ_ONCE(copy_auto.solo_ns),
-				    READ_ONCE(copy_auto.shared_ns),
-				    atomic_long_inc_return(&copy_auto.nth))) {
+		if (!copy_auto_pick(READ_ONCE(a->solo_ns),
+				    READ_ONCE(a->shared_ns),
+				    atomic_long_inc_return(&a->nth))) {
 			threads = 1;
 			atomic_long_inc(&copy_auto_solo_batches);
 		}
@@ -387,7 +405,8 @@ static void copy_batch(struct copy_cursor start, unsigned long nr_pages)
 	}
 
 	if (learn)
-		copy_auto_learn(nr_helpers > 0, ktime_get_ns() - t0, nr_pages);
+		copy_auto_learn(a, nr_helpers > 0, ktime_get_ns() - t0,
+				nr_pages);
 }
 
 /**
