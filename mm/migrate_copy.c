@@ -339,15 +339,16 @@ static bool copy_auto_pick(unsigned long solo_ns, unsigned long shared_ns,
 
 /*
  * The class of a batch of @nr_pages: under 4 MiB, under 16 MiB, under
- * 64 MiB, or more.
+ * 64 MiB, or more; each class is four times the one before.
  */
 static unsigned int copy_auto_class(unsigned long nr_pages)
 {
 	unsigned int order = ilog2(max(nr_pages, 1UL)) + PAGE_SHIFT;
 
-	if (order < 22)
+	if (order < ilog2(SZ_4M))
 		return 0;
-	return min_t(unsigned int, (order - 20) / 2, COPY_AUTO_CLASSES - 1);
+	return min_t(unsigned int, (order - ilog2(SZ_4M)) / 2 + 1,
+		     COPY_AUTO_CLASSES - 1);
 }
 
 /* Fold the time a large batch took into its way's running average. */
@@ -366,8 +367,8 @@ static void copy_auto_learn(struct copy_auto *a, bool shared, u64 ns,
 static void copy_batch(struct copy_cursor start, unsigned long nr_pages)
 {
 	unsigned long chunk = READ_ONCE(copy_chunk_pages);
-	struct copy_auto *a = &copy_auto[copy_auto_class(nr_pages)];
 	struct copy_helper *helpers = NULL;
+	struct copy_auto *a = NULL;
 	struct copy_share share;
 	unsigned int threads, nr_helpers;
 	bool learn;
@@ -378,6 +379,7 @@ static void copy_batch(struct copy_cursor start, unsigned long nr_pages)
 
 	threads = copy_want_threads(start.dst, nr_pages, &learn);
 	if (learn) {
+		a = &copy_auto[copy_auto_class(nr_pages)];
 		if (!copy_auto_pick(READ_ONCE(a->solo_ns),
 				    READ_ONCE(a->shared_ns),
 				    atomic_long_inc_return(&a->nth))) {
