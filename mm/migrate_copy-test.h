@@ -377,6 +377,47 @@ static void migrate_copy_test_copy_pairs(struct kunit *test)
 	copy_test_all(test, orders, ARRAY_SIZE(orders), true);
 }
 
+/*
+ * Automatic mode learns from a batch in the batch's own size class only:
+ * a 16-page batch, copied with every class's averages cleared, is timed
+ * into class 0 and leaves the others untouched.
+ */
+static void migrate_copy_test_auto_learns_in_class(struct kunit *test)
+{
+	static const unsigned int orders[] = { 0, 2, 0, 1, 3 };
+	unsigned long min_bytes = READ_ONCE(copy_min_bytes);
+	unsigned long threads = READ_ONCE(copy_threads);
+	struct copy_auto saved[COPY_AUTO_CLASSES];
+	struct copy_test_batch b;
+	unsigned int i;
+
+	if (!copy_wq || nr_cpus_node(numa_node_id()) < 2)
+		kunit_skip(test, "automatic mode copies alone here");
+	if (copy_test_alloc(&b, orders, ARRAY_SIZE(orders)))
+		kunit_skip(test, "no free folios");
+	copy_test_fill(&b);
+	memcpy(saved, copy_auto, sizeof(saved));
+	memset(copy_auto, 0, sizeof(copy_auto));
+	WRITE_ONCE(copy_min_bytes, PAGE_SIZE);
+	WRITE_ONCE(copy_threads, 0);
+	migrate_copy_folios(b.dst[0], b.src[0], b.nr_pages);
+	WRITE_ONCE(copy_threads, threads);
+	WRITE_ONCE(copy_min_bytes, min_bytes);
+
+	KUNIT_EXPECT_EQ(test, copy_test_bad_pages(&b), 0UL);
+	/* One chunk: shared or not, class 0 timed it. */
+	KUNIT_EXPECT_GE(test, atomic_long_read(&copy_auto[0].nth), 1L);
+	KUNIT_EXPECT_NE(test, READ_ONCE(copy_auto[0].solo_ns) |
+			      READ_ONCE(copy_auto[0].shared_ns), 0UL);
+	for (i = 1; i < COPY_AUTO_CLASSES; i++) {
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&copy_auto[i].nth), 0L);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(copy_auto[i].solo_ns), 0UL);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(copy_auto[i].shared_ns), 0UL);
+	}
+	memcpy(copy_auto, saved, sizeof(saved));
+	copy_test_free(&b);
+}
+
 /* A work item that holds an ordered workqueue up until told to go. */
 struct copy_test_blocker {
 	struct work_struct work;
@@ -443,6 +484,7 @@ static struct kunit_case migrate_copy_test_cases[] = {
 	KUNIT_CASE(migrate_copy_test_helpers_copy),
 	KUNIT_CASE(migrate_copy_test_copy_all),
 	KUNIT_CASE(migrate_copy_test_copy_pairs),
+	KUNIT_CASE(migrate_copy_test_auto_learns_in_class),
 	KUNIT_CASE(migrate_copy_test_finish_cancels),
 	{}
 };
