@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * KUnit cases for mm/migrate_mapping.c: the reference count an idle
- * folio has, which the move freezes at.  Included at the end of that
- * file when CONFIG_MIGRATE_KUNIT_TEST is set.
+ * folio has, which the move freezes at, and where the memcg charge goes
+ * when the state moves.  Included at the end of that file when
+ * CONFIG_MIGRATE_KUNIT_TEST is set.
  */
 #ifndef _MM_MIGRATE_MAPPING_TEST_H
 #define _MM_MIGRATE_MAPPING_TEST_H
@@ -38,8 +39,50 @@ static void migrate_test_refs_when_idle(struct kunit *test)
 	folio_put(large);
 }
 
+/* Charge @src, move its state to a fresh folio of the same order. */
+static void migrate_test_flags_charge(struct kunit *test, unsigned int order)
+{
+	struct folio *src = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+	struct folio *dst = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+	struct mem_cgroup *memcg;
+
+	if (!src || !dst) {
+		if (src)
+			folio_put(src);
+		if (dst)
+			folio_put(dst);
+		kunit_skip(test, "no free folios");
+	}
+	KUNIT_ASSERT_EQ(test, mem_cgroup_charge(src, NULL, GFP_KERNEL), 0);
+	memcg = folio_memcg(src);
+	if (memcg) {
+		folio_lock(src);
+		folio_lock(dst);
+		folio_migrate_flags(dst, src);
+		KUNIT_EXPECT_PTR_EQ(test, folio_memcg(dst), memcg);
+		/* A large src keeps its own charge until it is freed. */
+		KUNIT_EXPECT_PTR_EQ(test, folio_memcg(src),
+				    order ? memcg : NULL);
+		folio_unlock(dst);
+		folio_unlock(src);
+	}
+	/* The last put uncharges whichever is still charged. */
+	folio_put(src);
+	folio_put(dst);
+	if (!memcg)
+		kunit_skip(test, "memory cgroup disabled");
+}
+
+/* An order-0 folio's charge moves; a large folio's is doubled. */
+static void migrate_test_flags_move_charge(struct kunit *test)
+{
+	migrate_test_flags_charge(test, 0);
+	migrate_test_flags_charge(test, 2);
+}
+
 static struct kunit_case migrate_mapping_cases[] = {
 	KUNIT_CASE(migrate_test_refs_when_idle),
+	KUNIT_CASE(migrate_test_flags_move_charge),
 	{}
 };
 

@@ -305,7 +305,8 @@ static void folio_settle_io_bits(struct folio *dst, struct folio *src)
  *
  * Transfers page flags, LRU state, young/idle tracking, NUMA cpupid,
  * page owner, KSM stable node and memcg charge.  @folio is left without
- * swap-cache or private state, ready to be freed.
+ * swap-cache or private state, ready to be freed; an order-0 @folio
+ * also without its charge, which moved rather than doubled.
  *
  * Context: Process context.  Both folios locked.
  * Return: Nothing.
@@ -328,7 +329,7 @@ void folio_migrate_flags(struct folio *newfolio, struct folio *folio)
 	folio_copy_owner(newfolio, folio);
 	/* Hugetlb charges move with the hugetlb state, not here. */
 	if (!folio_test_hugetlb(folio))
-		mem_cgroup_migrate(folio, newfolio);
+		mem_cgroup_migrate_charge(folio, newfolio);
 
 	folio_shed_cache_state(newfolio, folio);
 	folio_settle_io_bits(newfolio, folio);
