@@ -2,12 +2,15 @@
 /*
  * Private anonymous pages move between two nodes with move_pages();
  * every page lands on the target node and every byte survives, also
- * while other threads keep reading and writing the memory.
+ * while other threads keep reading and writing the memory, and the
+ * mover's own writes right after the call land in the new pages.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "../kselftest_harness.h"
 #include "pm_test.h"
@@ -130,6 +133,91 @@ TEST_F_TIMEOUT(anon, move_while_threads_touch, 120)
 	ASSERT_EQ(-1, t.bad_page) TH_LOG("a toucher thread saw page %d change",
 					 t.bad_page);
 	ASSERT_LT(0, t.reads);
+}
+
+/*
+ * What own_writes_land checks in a child, 0 when all is well: a nonzero
+ * code names the step that failed.
+ */
+enum own_writes_step {
+	OWN_OK, OWN_MMAP, OWN_MEM, OWN_MOVE, OWN_STATUS, OWN_READ, OWN_BYTES,
+};
+
+/*
+ * Move buf (npages of psz) to node, write the pattern of seed into every
+ * page at once, and read it back through /proc/self/mem (fd), which goes
+ * through the page tables, not this CPU's TLB.
+ */
+static int own_move_write_check(char *buf, size_t npages, size_t psz,
+				int node, unsigned long seed, int fd,
+				char *back, int *status)
+{
+	size_t len = npages * psz, i;
+
+	if (pm_move(buf, npages, psz, node, status, 0))
+		return OWN_MOVE;
+	if (pm_first_status_not(status, npages, node) >= 0)
+		return OWN_STATUS;
+	pm_fill(buf, len, seed);
+	if (pread(fd, back, len, (off_t)(uintptr_t)buf) != (ssize_t)len)
+		return OWN_READ;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)back[i] != pm_byte(seed, i))
+			return OWN_BYTES;
+	return OWN_OK;
+}
+
+/*
+ * The child: a fresh mm that has only ever run on one CPU, so that no
+ * other CPU can hold its TLB entries.  Its warm TLB maps the old pages
+ * until the kernel flushes; the flush may wait for the end of a batch,
+ * but not past the call.
+ */
+static int own_writes_child(int node_a, int node_b, size_t psz,
+			    int *status)
+{
+	size_t len = NR_PAGES * psz;
+	char *buf, *back;
+	int fd, r, rc;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	back = malloc(len);
+	if (buf == MAP_FAILED || !back)
+		return OWN_MMAP;
+	fd = open("/proc/self/mem", O_RDONLY);
+	if (fd < 0)
+		return OWN_MEM;
+	pm_fill(buf, len, 1);
+	for (r = 0; r < ROUNDS; r++) {
+		rc = own_move_write_check(buf, NR_PAGES, psz, node_b,
+					  2 * r + 2, fd, back, status);
+		if (!rc)
+			rc = own_move_write_check(buf, NR_PAGES, psz, node_a,
+						  2 * r + 3, fd, back, status);
+		if (rc)
+			return rc;
+	}
+	return OWN_OK;
+}
+
+TEST_F_TIMEOUT(anon, own_writes_land_after_move, 120)
+{
+	int cpu = sched_getcpu(), wstatus;
+	pid_t pid;
+
+	PM_RETURN_IF_SKIPPED();
+	ASSERT_EQ(0, pm_pin_to(cpu));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(own_writes_child(self->node_a, self->node_b, self->psz,
+				       self->status));
+	ASSERT_EQ(pid, waitpid(pid, &wstatus, 0));
+	ASSERT_TRUE(WIFEXITED(wstatus));
+	ASSERT_EQ(OWN_OK, WEXITSTATUS(wstatus))
+		TH_LOG("step %d of enum own_writes_step failed (%d: a write went to the old page)",
+		       WEXITSTATUS(wstatus), OWN_BYTES);
 }
 
 TEST_HARNESS_MAIN
