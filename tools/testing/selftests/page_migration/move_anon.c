@@ -136,7 +136,7 @@ TEST_F_TIMEOUT(anon, move_while_threads_touch, 120)
 }
 
 /*
- * What own_writes_land checks in a child, 0 when all is well: a nonzero
+ * What own_writes_land_after_move checks in a child, 0 when all is well: a nonzero
  * code names the step that failed.
  */
 enum own_writes_step {
@@ -152,7 +152,7 @@ static int own_move_write_check(char *buf, size_t npages, size_t psz,
 				int node, unsigned long seed, int fd,
 				char *back, int *status)
 {
-	size_t len = npages * psz, i;
+	size_t len = npages * psz;
 
 	if (pm_move(buf, npages, psz, node, status, 0))
 		return OWN_MOVE;
@@ -161,10 +161,7 @@ static int own_move_write_check(char *buf, size_t npages, size_t psz,
 	pm_fill(buf, len, seed);
 	if (pread(fd, back, len, (off_t)(uintptr_t)buf) != (ssize_t)len)
 		return OWN_READ;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)back[i] != pm_byte(seed, i))
-			return OWN_BYTES;
-	return OWN_OK;
+	return pm_first_bad(back, len, seed) < 0 ? OWN_OK : OWN_BYTES;
 }
 
 /*
