@@ -6,27 +6,14 @@
 set -u
 . "$REPO/scripts/plan-lib.sh"
 TAP=/mnt/results/results.tap
-XFAIL=$REPO/scripts/expected-failures
 n=0
 : >"$TAP"
-
-# The reason a test is expected to fail on this kernel, if it is: the
-# second field of scripts/expected-failures is a glob on test names.
-xfail_reason() {
-	local kernel pattern reason
-	while read -r kernel pattern reason; do
-		case $kernel in ''|\#*) continue ;; esac
-		[ "$kernel" = "$PM_KERNEL" ] || [ "$kernel" = all ] || continue
-		# shellcheck disable=SC2053
-		[[ $1 == $pattern ]] && { echo "$reason"; return; }
-	done <"$XFAIL"
-}
 
 # Record one result: NAME VERDICT(pass|fail|skip) [DETAIL]
 report() {
 	local name=$1 verdict=$2 detail=${3:-} why line
 	n=$((n + 1))
-	why=$(xfail_reason "$name")
+	why=$(plan_xfail "$PM_KERNEL" "$name")
 	case $verdict in
 	pass) line="ok $n $name${detail:+ # $detail}"
 	      [ -n "$why" ] && line="not ok $n $name # XPASS expected to fail ($why)" ;;

@@ -113,6 +113,12 @@ PLAN
 	expect "side, all reported" "" "$(plan_unreported side "$tmp/side.tap")"
 	ONLY='users/alpha'
 	expect "ONLY alpha" " users/alpha" "$(plan_unreported main /dev/null)"
+	printf '# k glob why\nstock side/users/beta* beta fails\nall one* one fails\n' \
+		>"$tmp/xfail"
+	XFAIL=$tmp/xfail
+	expect "xfail, stock" "beta fails" "$(plan_xfail stock side/users/beta:b.y)"
+	expect "xfail, ours" "" "$(plan_xfail ours side/users/beta:b.y)"
+	expect "xfail, all" "one fails" "$(plan_xfail ours one)"
 	exit $bad
 ) || bad=1
 

@@ -61,6 +61,19 @@ plan_unreported() {
 	done < <(plan_entries "$1")
 }
 
+# The reason test $2 is expected to fail on kernel $1 (ours|stock), if
+# it is: the second field of scripts/expected-failures (or of $XFAIL) is
+# a glob on test names.
+plan_xfail() {
+	local kernel pattern reason
+	while read -r kernel pattern reason; do
+		case $kernel in ''|\#*) continue ;; esac
+		[ "$kernel" = "$1" ] || [ "$kernel" = all ] || continue
+		# shellcheck disable=SC2053
+		[[ $2 == $pattern ]] && { echo "$reason"; return; }
+	done <"${XFAIL:-$REPO/scripts/expected-failures}"
+}
+
 # ONLY: space-separated globs; empty means all.
 plan_match() {
 	local g
