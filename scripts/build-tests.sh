@@ -26,7 +26,7 @@ mkdir -p "$BUILD/logs" "$TESTS_OUT"
 for t in migration ksm_tests compaction_test hmm-tests; do
 	build_one "$TESTS_OUT/vm/$t" "$SELFTESTS/vm/$t.c"
 done
-for dir in page_migration page_migration/users; do
+for dir in page_migration page_migration/users page_migration/hotplug; do
 	for src in "$SELFTESTS/$dir"/*.c; do
 		[ -f "$src" ] || continue
 		build_one "$TESTS_OUT/${dir#page_migration/}/$(basename "$src" .c)" "$src"

@@ -11,11 +11,14 @@ SPLATS="$SPLATS|page dumped because|list_add corruption|list_del corruption"
 SPLATS="$SPLATS|Call Trace:"
 
 # Not splats: the poweroff at the end of a run; and memory offline's
-# ratelimited report of a page it could not isolate this time round
-# ("failed to isolate pfn", then dump_page "isolation failed"), which it
+# ratelimited reports of a page it could not isolate or move this time
+# round ("failed to isolate pfn", dump_page "isolation failed";
+# "migrating pfn ... failed", dump_page "migration failure"), which it
 # retries: under the loaded guest's concurrent migrations, pages are
-# often isolated by another migrator at that moment.
-BENIGN='Kernel panic - not syncing: sysrq|page dumped because: isolation failed$'
+# often isolated by another migrator at that moment, and a page that
+# something holds a reference on fails to move until it lets go.
+BENIGN='Kernel panic - not syncing: sysrq'
+BENIGN="$BENIGN|page dumped because: (isolation failed|migration failure)$"
 
 log=${1:?usage: check-log.sh CONSOLE_LOG}
 [ -f "$log" ] || { echo "no console log at $log"; exit 1; }

@@ -32,6 +32,9 @@ expect "poweroff" clean "$(log_verdict 'Linux version 6.1' \
 expect "offline retry dump" clean "$(log_verdict \
 	'page:0000 refcount:3 mapcount:3 mapping:0000 index:0x0 pfn:0x4a2' \
 	'page dumped because: isolation failed')"
+expect "offline move retry dump" clean "$(log_verdict \
+	'migrating pfn 140600 failed ret:31' \
+	'page dumped because: migration failure')"
 expect "VM_BUG_ON dump" splat "$(log_verdict \
 	'page dumped because: VM_BUG_ON_FOLIO(!folio_test_locked(src))')"
 expect "isolation failed, then more" splat "$(log_verdict \

@@ -373,6 +373,18 @@ static inline int pm_mem_blocks(long *nrs, int max, const char *state)
 	return n;
 }
 
+/* Is online block nr in ZONE_MOVABLE, where a hot-plugged DIMM goes? */
+static inline bool pm_mem_block_movable(long nr)
+{
+	char path[96], buf[64];
+
+	snprintf(path, sizeof(path), PM_MEM_SYSFS "/memory%ld/valid_zones", nr);
+	if (pm_read_str(path, buf, sizeof(buf)) <= 0)
+		return false;
+	buf[strcspn(buf, "\n")] = 0;
+	return !strcmp(buf, "Movable");
+}
+
 /* A /proc/vmstat counter, or -1 when the kernel has no such counter. */
 static inline long pm_vmstat(const char *name)
 {
@@ -424,6 +436,25 @@ static inline unsigned long pm_pfn(const void *addr)
 	uint64_t ent = pm_pagemap(addr);
 
 	return (ent & PM_PAGEMAP_PRESENT) ? ent & PM_PAGEMAP_PFN : 0;
+}
+
+/* How many base pages of [buf, buf+len) sit in blocks[0..n). */
+static inline long pm_pages_on_blocks(const long *blocks, int n,
+				      long block_pages, const char *buf,
+				      size_t len)
+{
+	size_t off, psz = getpagesize();
+	unsigned long pfn;
+	long count = 0;
+	int i;
+
+	for (off = 0; off < len; off += psz) {
+		pfn = pm_pfn(buf + off);
+		for (i = 0; pfn && i < n; i++)
+			if (pfn / block_pages == (unsigned long)blocks[i])
+				count++;
+	}
+	return count;
 }
 
 /*

@@ -86,18 +86,8 @@ FIXTURE_TEARDOWN(hotremove)
 static long pages_on_blocks(FIXTURE_DATA(hotremove) *self, char *buf,
 			    size_t len)
 {
-	unsigned long pfn;
-	long count = 0;
-	size_t off;
-	int i;
-
-	for (off = 0; off < len; off += self->psz) {
-		pfn = pm_pfn(buf + off);
-		for (i = 0; pfn && i < self->nr_blocks; i++)
-			if (pfn / self->block_pages == (unsigned long)self->blocks[i])
-				count++;
-	}
-	return count;
+	return pm_pages_on_blocks(self->blocks, self->nr_blocks,
+				  self->block_pages, buf, len);
 }
 
 static char *map_filled(int fd, size_t len, int flags, unsigned long seed)
