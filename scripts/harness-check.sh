@@ -122,6 +122,10 @@ PLAN
 	expect "xfail, stock" "beta fails" "$(plan_xfail stock side/users/beta:b.y)"
 	expect "xfail, ours" "" "$(plan_xfail ours side/users/beta:b.y)"
 	expect "xfail, all" "one fails" "$(plan_xfail ours one)"
+	expect "all xfail" "beta fails" \
+		"$(plan_all_xfail stock side/users/beta side/users/beta2)"
+	expect "not all xfail" "" "$(plan_all_xfail stock side/users/beta two)"
+	expect "none to xfail" "" "$(plan_all_xfail stock)"
 	exit $bad
 ) || bad=1
 

@@ -74,6 +74,19 @@ plan_xfail() {
 	done <"${XFAIL:-$REPO/scripts/expected-failures}"
 }
 
+# The reason every one of tests $2... is expected to fail on kernel $1,
+# if they all are (a guest that died in them died as expected).
+plan_all_xfail() {
+	local kernel=$1 name why=""
+
+	shift
+	for name in "$@"; do
+		why=$(plan_xfail "$kernel" "$name")
+		[ -n "$why" ] || return 0
+	done
+	echo "$why"
+}
+
 # ONLY: space-separated globs; empty means all.
 plan_match() {
 	local g

@@ -44,19 +44,6 @@ guest_result() {
 	tail -n 1 "$tap"
 }
 
-# The reason every one of plan entries $@ is expected to fail on this
-# kernel (scripts/expected-failures), if they all are: a guest that died
-# in them died as expected.
-died_as_expected() {
-	local entry why=""
-
-	for entry in "$@"; do
-		why=$(plan_xfail "$kernel" "$entry")
-		[ -n "$why" ] || return 0
-	done
-	echo "$why"
-}
-
 # Boot one guest shape and run its part of the plan.
 run_section() {
 	local section=$1 dir=$results/$1 status why="" splats missing expected
@@ -80,7 +67,8 @@ JOB
 	missing=$(plan_unreported "$section" "$dir/results.tap")
 	expected=""
 	# shellcheck disable=SC2086
-	[ -n "$why" ] && [ -n "$missing" ] && expected=$(died_as_expected $missing)
+	[ -n "$why" ] && [ -n "$missing" ] &&
+		expected=$(plan_all_xfail "$kernel" $missing)
 	guest_result "$section" "ran its plan to the end" "$why" "$expected"
 	guest_result "$section" "gave a result for every plan entry" \
 		"${missing:+none from:$missing}" "$expected"
