@@ -49,8 +49,6 @@
  * the batch up by little, large enough that the lock is taken rarely.
  */
 #define COPY_CHUNK_PAGES	64
-/* Pages copied between two looks at cond_resched(). */
-#define COPY_RESCHED_PAGES	16
 /* The longest the caller spins for a helper's last chunk. */
 #define COPY_SPIN_MAX_NS	NSEC_PER_MSEC
 
@@ -187,10 +185,7 @@ static unsigned int copy_nr_helpers(unsigned int threads,
 	return min_t(unsigned long, threads, chunks) - 1;
 }
 
-/*
- * Copy @nr pages from @from.  Sleeps only between pages, and looks for a
- * reason to every COPY_RESCHED_PAGES pages: 64 KiB take microseconds.
- */
+/* Copy @nr pages from @from.  Sleeps only between pages. */
 static void copy_run(struct copy_cursor from, unsigned long nr)
 {
 	while (nr) {
@@ -198,7 +193,7 @@ static void copy_run(struct copy_cursor from, unsigned long nr)
 		copy_highpage(folio_page(from.dst, from.page),
 			      folio_page(from.src, from.page));
 		from.page++;
-		if (--nr && !(nr % COPY_RESCHED_PAGES))
+		if (--nr)
 			cond_resched();
 	}
 }
