@@ -323,6 +323,8 @@ static inline long pm_file_field(const char *path, const char *key)
 
 /* Memory blocks, for the tests that offline them. */
 #define PM_MEM_SYSFS	"/sys/devices/system/memory"
+/* The most blocks a test looks at. */
+#define PM_MEM_MAX_BLOCKS	64
 
 /* Base pages per memory block, or -1 without memory hotplug sysfs. */
 static inline long pm_mem_block_pages(void)
@@ -383,6 +385,32 @@ static inline bool pm_mem_block_movable(long nr)
 		return false;
 	buf[strcspn(buf, "\n")] = 0;
 	return !strcmp(buf, "Movable");
+}
+
+/*
+ * The blocks of the guest's DIMM, up to max, into nrs: those offline now
+ * and those online in ZONE_MOVABLE (left so by an earlier test).  The
+ * offline ones are onlined movable.  Returns how many, or -errno when a
+ * block would not online (its number in *failed).
+ */
+static inline int pm_dimm_blocks_online(long *nrs, int max, long *failed)
+{
+	long online[PM_MEM_MAX_BLOCKS];
+	int i, n, nr, err;
+
+	n = pm_mem_blocks(online, PM_MEM_MAX_BLOCKS, "online");
+	nr = pm_mem_blocks(nrs, max, "offline");
+	for (i = 0; i < nr; i++) {
+		err = pm_mem_block_set(nrs[i], "online_movable");
+		if (err) {
+			*failed = nrs[i];
+			return err;
+		}
+	}
+	for (i = 0; i < n && nr < max; i++)
+		if (pm_mem_block_movable(online[i]))
+			nrs[nr++] = online[i];
+	return nr;
 }
 
 /* A /proc/vmstat counter, or -1 when the kernel has no such counter. */

@@ -23,7 +23,6 @@
 #include "../../kselftest_harness.h"
 #include "../pm_test.h"
 
-#define MAX_BLOCKS	64
 #define THP_MB		64
 #define HPSZ		(2UL << 20)
 #define FLIPPERS	2
@@ -33,7 +32,7 @@
 
 FIXTURE(offline_race)
 {
-	long blocks[MAX_BLOCKS];
+	long blocks[PM_MEM_MAX_BLOCKS];
 	int nr_blocks;
 	long block_pages;
 	size_t len;
@@ -42,23 +41,17 @@ FIXTURE(offline_race)
 
 FIXTURE_SETUP(offline_race)
 {
-	long online[MAX_BLOCKS];
-	int i, n, nr_offline;
+	long failed = -1;
 
 	self->block_pages = pm_mem_block_pages();
 	if (self->block_pages <= 0)
 		SKIP(return, "no memory hotplug sysfs");
-	nr_offline = pm_mem_blocks(self->blocks, MAX_BLOCKS, "offline");
-	self->nr_blocks = nr_offline;
-	n = pm_mem_blocks(online, MAX_BLOCKS, "online");
-	for (i = 0; i < n && self->nr_blocks < MAX_BLOCKS; i++)
-		if (pm_mem_block_movable(online[i]))
-			self->blocks[self->nr_blocks++] = online[i];
+	self->nr_blocks = pm_dimm_blocks_online(self->blocks, PM_MEM_MAX_BLOCKS,
+						&failed);
+	ASSERT_LE(0, self->nr_blocks)
+		TH_LOG("memory%ld: online_movable failed", failed);
 	if (!self->nr_blocks)
 		SKIP(return, "no DIMM block: boot the guest with a DIMM (DIMM=512)");
-	for (i = 0; i < nr_offline; i++)
-		ASSERT_EQ(0, pm_mem_block_set(self->blocks[i], "online_movable"))
-			TH_LOG("memory%ld: online_movable failed", self->blocks[i]);
 }
 
 FIXTURE_TEARDOWN(offline_race)
@@ -173,7 +166,7 @@ static long thps_on_blocks(FIXTURE_DATA(offline_race) *self, size_t *first)
 TEST_F_TIMEOUT(offline_race, thps_changing_lru_lists_move_off, 480)
 {
 	struct bitmask *dimm_node = numa_allocate_nodemask();
-	int ret[MAX_BLOCKS] = {}, stop = 0, i;
+	int ret[PM_MEM_MAX_BLOCKS] = {}, stop = 0, i;
 	struct flipper flip[FLIPPERS] = {};
 	struct thp_hold hold;
 	long thps, after, bad;

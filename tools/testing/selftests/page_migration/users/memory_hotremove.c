@@ -17,7 +17,6 @@
 #include "../../kselftest_harness.h"
 #include "../pm_test.h"
 
-#define MAX_BLOCKS	64
 #define ANON_MB		160
 #define FILE_MB		32
 #define SHMEM_MB	64
@@ -25,7 +24,7 @@
 
 FIXTURE(hotremove)
 {
-	long blocks[MAX_BLOCKS];
+	long blocks[PM_MEM_MAX_BLOCKS];
 	int nr_blocks;
 	long block_pages;
 	size_t psz;
@@ -43,20 +42,19 @@ static int run(const char *cmd)
 
 FIXTURE_SETUP(hotremove)
 {
-	int i;
+	long failed = -1;
 
 	self->psz = getpagesize();
 	self->fd = -1;
 	self->block_pages = pm_mem_block_pages();
 	if (self->block_pages <= 0)
 		SKIP(return, "no memory hotplug sysfs");
-	/* The DIMM's blocks: the ones that are offline when the test starts. */
-	self->nr_blocks = pm_mem_blocks(self->blocks, MAX_BLOCKS, "offline");
+	self->nr_blocks = pm_dimm_blocks_online(self->blocks, PM_MEM_MAX_BLOCKS,
+						&failed);
+	ASSERT_LE(0, self->nr_blocks)
+		TH_LOG("memory%ld: online_movable failed", failed);
 	if (!self->nr_blocks)
-		SKIP(return, "no offline memory block: boot the guest with a DIMM (DIMM=512)");
-	for (i = 0; i < self->nr_blocks; i++)
-		ASSERT_EQ(0, pm_mem_block_set(self->blocks[i], "online_movable"))
-			TH_LOG("memory%ld: online_movable failed", self->blocks[i]);
+		SKIP(return, "no DIMM block: boot the guest with a DIMM (DIMM=512)");
 	ASSERT_EQ(0, run("mkfs.ext4 -q -F /dev/ram0 >/dev/null 2>&1"));
 	mkdir(MNT, 0755);
 	ASSERT_EQ(0, mount("/dev/ram0", MNT, "ext4", 0, NULL));
