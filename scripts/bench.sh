@@ -124,6 +124,11 @@ FNR == 1 { k = kname(FILENAME) }
 $1 == "RESULT" {
 	key = k SUBSEP $2 ":" $3
 	n = ++cnt[key]; rate[key, n] = $4; gbs[key, n] = $5; ipi[key, n] = $6
+	# Huge-page cases: GB/s of the calls that met no aliased pair, and
+	# the share of calls that did (pm-bench.c, ALIAS_SPAN).
+	if (NF >= 9 && $8 >= 0) {
+		m = ++acnt[key]; clean[key, m] = $8; ashare[key, m] = $9
+	}
 	if (!(($2 ":" $3) in seen)) { seen[$2 ":" $3] = 1; order[ncase++] = $2 ":" $3 }
 }
 $1 == "PINNED" {
@@ -158,6 +163,23 @@ function copy_target(c, want, needmc,   j, g, line, fmt) {
 	line = line (c ~ /^single/ ? sprintf(" %9s", "-") : sprintf(" %9.2f", mc1 > 0 ? g["ours"] / mc1 : 0))
 	line = line sprintf("   >= %.1f stock%s", want, needmc ? ", >= 1.0 memcpy" : "")
 	print line
+	copy_unaliased(c)
+}
+# Under it, for the huge-page cases, the same from the calls that met no
+# aliased pair, and the median share of calls that met one per kernel.
+function copy_unaliased(c,   j, g, a, line) {
+	if (!(("ours" SUBSEP c) in acnt) || !(("stock" SUBSEP c) in acnt)) return
+	for (j = 1; j <= nk; j++) {
+		g[ks[j]] = stat(clean, acnt, ks[j] SUBSEP c)
+		a[ks[j]] = stat(ashare, acnt, ks[j] SUBSEP c)
+	}
+	line = sprintf("    %-16s %7.3f %7.3f", "unaliased", g["ours"], g["stock"])
+	line = line (nk > 2 ? sprintf(" %7.3f", g["peer"]) : sprintf(" %7s", "-"))
+	line = line sprintf(" %10.2f", g["stock"] > 0 ? g["ours"] / g["stock"] : 0)
+	line = line (nk > 2 ? sprintf(" %9.2f", g["peer"] > 0 ? g["ours"] / g["peer"] : 0) : sprintf(" %9s", "-"))
+	line = line sprintf(" %9.2f", mc1 > 0 ? g["ours"] / mc1 : 0)
+	line = line sprintf("   aliased calls: ours %.0f%%, stock %.0f%%", a["ours"], a["stock"])
+	print line (nk > 2 ? sprintf(", peer %.0f%%", a["peer"]) : "")
 }
 END {
 	nk = split(kernels, ks, " ")
@@ -198,6 +220,9 @@ END {
 	printf "  sockets carry several times that: expect THP and hugetlb to gain near-linearly up to\n"
 	printf "  4-6 threads, 3-5x at automatic'"'"'s cap of 8, until the link is full; 4 KiB batches spend\n"
 	printf "  most of each page'"'"'s time outside the copy (rmap, LRU, allocation), so at most ~1.2x)\n"
+	printf "  (unaliased: the calls that met no src and dst a multiple of 8 MiB apart, which TCG'"'"'s\n"
+	printf "  soft TLB copies several times slower; how many calls meet one is set by where the\n"
+	printf "  allocator put the pages, guest by guest, on every kernel: see pm-bench.c, ALIAS_SPAN)\n"
 	printf "  %-18s %7s %7s %7s %10s %9s %9s   %s\n", "case", "ours", "stock", "peer", "ours/stock", "ours/peer", "ours/mcpy", "target"
 	nc = split(copycases, cc, " ")
 	for (i = 1; i <= nc; i++) {
