@@ -120,6 +120,47 @@ static void migrate_test_take_chunk_one_large(struct kunit *test)
 }
 
 /*
+ * Large folios go together up to MIGRATE_LARGE_CHUNK base pages; a small
+ * folio after them starts the next chunk, as a large one after small.
+ */
+static void migrate_test_take_chunk_large(struct kunit *test)
+{
+	unsigned int order = ilog2(MIGRATE_LIST_CHUNK);
+	long fit = MIGRATE_LARGE_CHUNK / MIGRATE_LIST_CHUNK, i;
+	struct folio *folio;
+	LIST_HEAD(from);
+	LIST_HEAD(chunk);
+
+	if (order > MAX_ORDER - 1)
+		kunit_skip(test, "order %u is above MAX_ORDER", order);
+	for (i = 0; i < fit + 1; i++) {
+		folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+		if (!folio) {
+			test_put_list(&from);
+			kunit_skip(test, "no free folio of order %u", order);
+		}
+		list_add_tail(&folio->lru, &from);
+	}
+	take_chunk(&from, &chunk);
+	KUNIT_EXPECT_EQ(test, test_list_len(&chunk), fit);
+	KUNIT_EXPECT_EQ(test, list_nr_pages(&chunk), (long)MIGRATE_LARGE_CHUNK);
+	test_put_list(&chunk);
+
+	/* One large left; a small folio after it, a large one after that. */
+	list_add_tail(&test_folio(test, 0)->lru, &from);
+	take_chunk(&from, &chunk);
+	KUNIT_EXPECT_EQ(test, list_nr_pages(&chunk), (long)MIGRATE_LIST_CHUNK);
+	test_put_list(&chunk);
+	folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+	if (folio)
+		list_add_tail(&folio->lru, &from);
+	take_chunk(&from, &chunk);
+	KUNIT_EXPECT_EQ(test, list_nr_pages(&chunk), 1L);
+	test_put_list(&chunk);
+	test_put_list(&from);
+}
+
+/*
  * A failed folio counts in the return value; a failed piece of a split
  * folio does not (its folio counted already), but its pages do.
  */
@@ -314,6 +355,7 @@ static struct kunit_case migrate_engine_cases[] = {
 	KUNIT_CASE(migrate_test_take_chunk_budget),
 	KUNIT_CASE(migrate_test_take_chunk_uneven),
 	KUNIT_CASE(migrate_test_take_chunk_one_large),
+	KUNIT_CASE(migrate_test_take_chunk_large),
 	KUNIT_CASE(migrate_test_count_failure),
 	KUNIT_CASE(migrate_test_settle_simple),
 	KUNIT_CASE(migrate_test_settle_after_batch),

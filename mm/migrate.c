@@ -93,6 +93,12 @@
 #else
 #define MIGRATE_LIST_CHUNK		512
 #endif
+/*
+ * The same for folios of MIGRATE_LIST_CHUNK pages or more, as for
+ * hugetlb batches: their copy is the move, and parallel copy shares out
+ * a batch, so one large folio per batch leaves helpers little to share.
+ */
+#define MIGRATE_LARGE_CHUNK		(SZ_16M >> PAGE_SHIFT)
 
 /* Engine-internal step results, next to MIGRATEPAGE_* and -errno. */
 enum {
@@ -1253,7 +1259,7 @@ static int migrate_passes(struct migrate_ctx *ctx, struct list_head *from,
  * under I/O simply fails the reference check.
  */
 #define HUGETLB_BATCH_MAX	8
-#define HUGETLB_BATCH_PAGES	(SZ_16M >> PAGE_SHIFT)
+#define HUGETLB_BATCH_PAGES	MIGRATE_LARGE_CHUNK
 
 /* A hugetlb src of the batch, locked and unmapped, with its dst. */
 struct huge_slot {
@@ -1565,17 +1571,32 @@ static int migrate_hugetlb_list(struct migrate_ctx *ctx,
 	return migrate_passes(ctx, &huge, hugetlb_pass);
 }
 
-/* Move up to MIGRATE_LIST_CHUNK base pages (one folio at least). */
+static bool chunk_folio_large(long nr_pages)
+{
+	return nr_pages >= MIGRATE_LIST_CHUNK;
+}
+
+/*
+ * Move a chunk of @from, one folio at least, to @chunk: up to
+ * MIGRATE_LIST_CHUNK base pages, or, when it starts with a large folio,
+ * up to MIGRATE_LARGE_CHUNK of large folios only.
+ */
 static void take_chunk(struct list_head *from, struct list_head *chunk)
 {
 	long budget = MIGRATE_LIST_CHUNK;
 	struct folio *folio, *next;
+	bool large = false;
 
 	list_for_each_entry_safe(folio, next, from, lru) {
 		long nr = folio_nr_pages(folio);
 
-		if (nr > budget && !list_empty(chunk))
+		if (list_empty(chunk)) {
+			large = chunk_folio_large(nr);
+			if (large)
+				budget = MIGRATE_LARGE_CHUNK;
+		} else if (nr > budget || chunk_folio_large(nr) != large) {
 			break;
+		}
 		list_move_tail(&folio->lru, chunk);
 		budget -= nr;
 	}
