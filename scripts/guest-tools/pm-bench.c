@@ -76,7 +76,7 @@
  * dst lie a multiple of the soft TLB's span apart: that TLB is direct
  * mapped, both take the same entry, and the copy's loads and stores
  * evict each other.  With a full flush per huge page moved, the span
- * settles at 8 MiB (2048 entries).  Where the allocator puts src and
+ * mostly settles at 8 MiB (2048 entries).  Where the allocator puts src and
  * dst differs from guest to guest, so how many calls meet such a pair
  * is a lottery that can halve a huge-page case's figure, on any kernel.
  * The huge-page cases so also time the calls that met none apart, read
@@ -245,6 +245,36 @@ static uint64_t pfn_of(const char *p)
 }
 
 /*
+ * Book a call of n units from start that took secs and moved pages base
+ * pages: aliased if a unit's dst lies a multiple of ALIAS_SPAN from its
+ * src, whose pfns are in from[].
+ */
+static void tally_call(struct alias_tally *tally, const uint64_t *from,
+		       const char *start, size_t unit, size_t n, double secs,
+		       long pages)
+{
+	bool aliased = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t to = pfn_of(start + i * unit);
+
+		if (!from[i] || !to)
+			tally->blind = true;
+		else if (from[i] != to &&
+			 (to - from[i]) % (ALIAS_SPAN / BASE_PAGE) == 0)
+			aliased = true;
+	}
+	tally->calls++;
+	if (aliased) {
+		tally->aliased++;
+	} else {
+		tally->secs += secs;
+		tally->pages += pages;
+	}
+}
+
+/*
  * One move_pages() call of a moving case: the call_bytes at *pos to
  * node, *pos advanced (wrapping, with *node flipped, at the end of the
  * buffer).  Times the call alone into *secs, and tallies it in *tally
@@ -259,7 +289,6 @@ static long step_move_pages(size_t unit, size_t *pos, int *node,
 	uint64_t *from = calloc(per_call, sizeof(*from));
 	char *start = buf + *pos * unit;
 	long moved;
-	bool aliased = false;
 	double t;
 
 	if (!status || !from)
@@ -267,26 +296,10 @@ static long step_move_pages(size_t unit, size_t *pos, int *node,
 	for (i = 0; tally && i < n; i++)
 		from[i] = pfn_of(start + i * unit);
 	t = now();
-	moved = move_units(start, unit, n, *node, status);
+	moved = move_units(start, unit, n, *node, status) * (unit / BASE_PAGE);
 	*secs = now() - t;
-	for (i = 0; tally && i < n; i++) {
-		uint64_t to = pfn_of(start + i * unit);
-
-		if (!from[i] || !to)
-			tally->blind = true;
-		else if (from[i] != to &&
-			 (to - from[i]) % (ALIAS_SPAN / BASE_PAGE) == 0)
-			aliased = true;
-	}
-	if (tally) {
-		tally->calls++;
-		if (aliased) {
-			tally->aliased++;
-		} else {
-			tally->secs += *secs;
-			tally->pages += moved * (unit / BASE_PAGE);
-		}
-	}
+	if (tally)
+		tally_call(tally, from, start, unit, n, *secs, moved);
 	free(from);
 	free(status);
 	*pos += n;
@@ -294,7 +307,7 @@ static long step_move_pages(size_t unit, size_t *pos, int *node,
 		*pos = 0;
 		*node = !*node;
 	}
-	return moved * (unit / BASE_PAGE);
+	return moved;
 }
 
 /* The whole process to node, the call alone timed into *secs. */
