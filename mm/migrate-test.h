@@ -127,16 +127,19 @@ static void migrate_test_take_chunk_large(struct kunit *test)
 {
 	unsigned int order = ilog2(MIGRATE_LIST_CHUNK);
 	long fit = MIGRATE_LARGE_CHUNK / MIGRATE_LIST_CHUNK, i;
-	struct folio *folio;
+	struct folio *folio, *small;
 	LIST_HEAD(from);
 	LIST_HEAD(chunk);
 
 	if (order > MAX_ORDER - 1)
 		kunit_skip(test, "order %u is above MAX_ORDER", order);
+	/* Before the large ones, so that a skip leaves nothing allocated. */
+	small = test_folio(test, 0);
 	for (i = 0; i < fit + 1; i++) {
 		folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
 		if (!folio) {
 			test_put_list(&from);
+			folio_put(small);
 			kunit_skip(test, "no free folio of order %u", order);
 		}
 		list_add_tail(&folio->lru, &from);
@@ -147,7 +150,7 @@ static void migrate_test_take_chunk_large(struct kunit *test)
 	test_put_list(&chunk);
 
 	/* One large left; a small folio after it, a large one after that. */
-	list_add_tail(&test_folio(test, 0)->lru, &from);
+	list_add_tail(&small->lru, &from);
 	take_chunk(&from, &chunk);
 	KUNIT_EXPECT_EQ(test, list_nr_pages(&chunk), (long)MIGRATE_LIST_CHUNK);
 	test_put_list(&chunk);

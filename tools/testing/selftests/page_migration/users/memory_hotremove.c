@@ -2,7 +2,8 @@
 /*
  * Memory hot-remove migrates everything off the blocks it offlines.
  * The guest boots with a DIMM on node 1 whose memory blocks start
- * offline; we online them movable, fill them with anon pages, page
+ * offline (or are online movable, left so by an earlier test); we
+ * online them movable, fill them with anon pages, page
  * cache (ext4 on a RAM disk) and shmem, offline them again, and check
  * that the blocks went offline, no page of ours is left on them, and
  * every byte is intact.
